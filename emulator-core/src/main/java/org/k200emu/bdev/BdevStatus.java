@@ -1,0 +1,31 @@
+package org.k200emu.bdev;
+
+/** Outcome codes of a {@link BdevIo}; the NVMe layer maps each to an NVMe status. */
+public final class BdevStatus {
+    public static final int SUCCESS = 0;
+    /** The range lies (partly) outside the device. */
+    public static final int OUT_OF_RANGE = 1;
+    /** The operation is not implemented by this bdev. */
+    public static final int UNSUPPORTED = 2;
+    /** The medium or the host file failed (I/O error). */
+    public static final int MEDIA_ERROR = 3;
+    /** The buffer does not hold exactly {@code numBlocks * blockSize} bytes. */
+    public static final int BAD_BUFFER = 4;
+    /** The bdev is closing or closed. */
+    public static final int ABORTED = 5;
+
+    private BdevStatus() {
+    }
+
+    public static String name(int status) {
+        switch (status) {
+            case SUCCESS: return "SUCCESS";
+            case OUT_OF_RANGE: return "OUT_OF_RANGE";
+            case UNSUPPORTED: return "UNSUPPORTED";
+            case MEDIA_ERROR: return "MEDIA_ERROR";
+            case BAD_BUFFER: return "BAD_BUFFER";
+            case ABORTED: return "ABORTED";
+            default: return "STATUS_" + status;
+        }
+    }
+}

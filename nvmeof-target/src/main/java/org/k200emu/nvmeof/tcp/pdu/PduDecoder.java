@@ -1,0 +1,293 @@
+package org.k200emu.nvmeof.tcp.pdu;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.util.List;
+
+/**
+ * Frames an NVMe/TCP byte stream into PDUs and validates them before anyone looks inside. One
+ * instance per connection (not sharable), owned by the connection's pipeline.
+ *
+ * <p>Output: for each PDU, one ByteBuf that is a retained slice of the cumulation (zero copy),
+ * readerIndex at the PDU's first byte and exactly PLEN bytes readable; the consumer releases it.
+ * When the PDU's data digest is wrong the decoder emits a {@link PduDataDigestError} holding
+ * that frame instead (the only allocation, on an error path); see that class for why this is not
+ * fatal here.
+ *
+ * <p>State machine: {@code COMMON_HEADER} waits for the 8-byte common header and checks type,
+ * sequence, HLEN, FLAGS, PDO and PLEN right there, so a hostile PLEN is refused before anything
+ * is buffered; {@code REST_OF_PDU} waits for PLEN bytes, verifies the digests and emits;
+ * {@code FAILED} discards everything after a fatal error. A fatal error is thrown once as a
+ * {@link PduFormatException} carrying the FES/FEI for the TermReq the connection must send.
+ *
+ * <p>Digests: the connection calls {@link #enableDigests} when it handles the ICReq (target) or
+ * ICResp (host). That is in time for the next PDU even when it sits in the same read, because
+ * {@link ByteToMessageDecoder} hands each frame down the pipeline before decoding the next one.
+ */
+public final class PduDecoder extends ByteToMessageDecoder {
+
+    /** Which side of the connection this decoder runs on, hence which PDUs it may receive. */
+    public enum Role {
+        /** The controller: decodes ICReq, H2CTermReq, CapsuleCmd and H2CData. */
+        TARGET,
+        /** The host: decodes ICResp, C2HTermReq, CapsuleResp, C2HData and R2T. */
+        HOST
+    }
+
+    private enum State {
+        COMMON_HEADER,
+        REST_OF_PDU,
+        FAILED
+    }
+
+    // Header field offsets, as FEI values.
+    private static final int FEI_TYPE = 0;
+    private static final int FEI_FLAGS = 1;
+    private static final int FEI_HLEN = 2;
+    private static final int FEI_PDO = 3;
+    private static final int FEI_PLEN = 4;
+    private static final int FEI_DATAL = 16;
+
+    private static final int DIGEST = PduFlags.DIGEST_LENGTH;
+
+    private final Role role;
+    private final int setupType;
+    private int maxPduSize;
+    private State state = State.COMMON_HEADER;
+    private boolean connectionInitialized;
+    private boolean headerDigest;
+    private boolean dataDigest;
+    /** PLEN of the PDU being framed, valid in REST_OF_PDU. */
+    private int pduLength;
+
+    /**
+     * A decoder for one connection.
+     *
+     * @param role       the side this decoder runs on
+     * @param maxPduSize largest PLEN accepted for PDUs other than ICReq/ICResp and TermReq (e.g.
+     *                   72 + 8 KiB of in-capsule data + digests on an admin queue); at least 128
+     */
+    public PduDecoder(Role role, int maxPduSize) {
+        this.role = role;
+        this.setupType = role == Role.TARGET ? PduType.ICREQ : PduType.ICRESP;
+        setMaxPduSize(maxPduSize);
+    }
+
+    /** The side this decoder runs on. */
+    public Role role() {
+        return role;
+    }
+
+    /** Turns the negotiated digests on; call once, when handling the ICReq/ICResp. */
+    public void enableDigests(boolean header, boolean data) {
+        this.headerDigest = header;
+        this.dataDigest = data;
+    }
+
+    /** Whether header digests are required and verified. */
+    public boolean headerDigestEnabled() {
+        return headerDigest;
+    }
+
+    /** Whether data digests are required and verified. */
+    public boolean dataDigestEnabled() {
+        return dataDigest;
+    }
+
+    /** Changes the largest accepted PLEN (e.g. once the queue's in-capsule size is known). */
+    public void setMaxPduSize(int maxPduSize) {
+        if (maxPduSize < PduType.IC_LENGTH) {
+            throw new IllegalArgumentException("maxPduSize must be at least 128: " + maxPduSize);
+        }
+        this.maxPduSize = maxPduSize;
+    }
+
+    /** The largest accepted PLEN. */
+    public int maxPduSize() {
+        return maxPduSize;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (state == State.FAILED) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        if (state == State.COMMON_HEADER) {
+            if (in.readableBytes() < PduType.COMMON_HEADER_LENGTH) {
+                return;
+            }
+            pduLength = checkCommonHeader(in);
+            state = State.REST_OF_PDU;
+        }
+        // Same call: the base class stops looping when a call neither consumes nor emits.
+        if (in.readableBytes() < pduLength) {
+            return;
+        }
+        Object frame = checkAndFrame(in);
+        state = State.COMMON_HEADER;
+        out.add(frame);
+    }
+
+    private boolean accepts(int type) {
+        if (role == Role.TARGET) {
+            return type == PduType.ICREQ || type == PduType.H2C_TERMREQ
+                    || type == PduType.CAPSULE_CMD || type == PduType.H2C_DATA;
+        }
+        return type == PduType.ICRESP || type == PduType.C2H_TERMREQ || type == PduType.CAPSULE_RESP
+                || type == PduType.C2H_DATA || type == PduType.R2T;
+    }
+
+    /** Validates the 8-byte common header; returns PLEN. */
+    private int checkCommonHeader(ByteBuf in) {
+        int r = in.readerIndex();
+        int type = in.getUnsignedByte(r);
+        int flags = in.getUnsignedByte(r + 1);
+        int hlen = in.getUnsignedByte(r + 2);
+        int pdo = in.getUnsignedByte(r + 3);
+        long plen = in.getUnsignedIntLE(r + 4);
+
+        if (!accepts(type)) {
+            throw fail(in, TermReqStatus.INVALID_PDU_HEADER_FIELD, FEI_TYPE,
+                    PduType.name(type) + " is not a PDU the " + (role == Role.TARGET ? "host" : "controller")
+                            + " sends");
+        }
+        boolean setup = type == setupType;
+        if (!connectionInitialized && !setup && !PduType.isTermReq(type)) {
+            throw fail(in, TermReqStatus.PDU_SEQUENCE_ERROR, 0,
+                    PduType.name(type) + " before " + PduType.name(setupType));
+        }
+        if (connectionInitialized && setup) {
+            throw fail(in, TermReqStatus.PDU_SEQUENCE_ERROR, 0, "second " + PduType.name(type));
+        }
+        int expectedHlen = PduType.headerLength(type);
+        if (hlen != expectedHlen) {
+            throw fail(in, TermReqStatus.INVALID_PDU_HEADER_FIELD, FEI_HLEN,
+                    PduType.name(type) + " HLEN " + hlen + ", expected " + expectedHlen);
+        }
+        if (setup) {
+            if ((flags & (PduFlags.HDGSTF | PduFlags.DDGSTF)) != 0) {
+                throw fail(in, TermReqStatus.INVALID_PDU_HEADER_FIELD, FEI_FLAGS,
+                        PduType.name(type) + " never carries digests, FLAGS " + flags);
+            }
+            if (pdo != 0) {
+                throw fail(in, TermReqStatus.INVALID_PDU_HEADER_FIELD, FEI_PDO, PduType.name(type) + " PDO " + pdo);
+            }
+            if (plen != PduType.IC_LENGTH) {
+                throw fail(in, TermReqStatus.INVALID_PDU_HEADER_FIELD, FEI_PLEN, PduType.name(type) + " PLEN " + plen);
+            }
+            return PduType.IC_LENGTH;
+        }
+        if (PduType.isTermReq(type)) {
+            // Digest flags are ignored on TermReq: it never carries digests, and we want to see it.
+            if (plen < PduType.SHORT_HLEN || plen > PduType.SHORT_HLEN + PduType.TERMREQ_MAX_DATA) {
+                throw fail(in, TermReqStatus.INVALID_PDU_HEADER_FIELD, FEI_PLEN, "TermReq PLEN " + plen);
+            }
+            return (int) plen;
+        }
+
+        boolean hdgstf = (flags & PduFlags.HDGSTF) != 0;
+        boolean ddgstf = (flags & PduFlags.DDGSTF) != 0;
+        if (hdgstf != headerDigest) {
+            throw fail(in, TermReqStatus.INVALID_PDU_HEADER_FIELD, FEI_FLAGS, "HDGSTF " + (hdgstf ? "set" : "clear")
+                    + " but header digests are " + (headerDigest ? "on" : "off"));
+        }
+        if (ddgstf && !dataDigest) {
+            throw fail(in, TermReqStatus.INVALID_PDU_HEADER_FIELD, FEI_FLAGS, "DDGSTF set but data digests are off");
+        }
+        if (type == PduType.C2H_DATA && (flags & PduFlags.SUCCESS) != 0 && (flags & PduFlags.LAST_PDU) == 0) {
+            throw fail(in, TermReqStatus.INVALID_PDU_HEADER_FIELD, FEI_FLAGS, "C2HData SUCCESS without LAST_PDU");
+        }
+        int afterHeader = hlen + (hdgstf ? DIGEST : 0);
+        if (plen < afterHeader) {
+            throw fail(in, TermReqStatus.INVALID_PDU_HEADER_FIELD, FEI_PLEN,
+                    PduType.name(type) + " PLEN " + plen + " shorter than its header " + afterHeader);
+        }
+        if (plen > maxPduSize) {
+            throw fail(in, TermReqStatus.INVALID_PDU_HEADER_FIELD, FEI_PLEN,
+                    PduType.name(type) + " PLEN " + plen + " exceeds the maximum " + maxPduSize);
+        }
+        if (plen == afterHeader) {
+            if (ddgstf) {
+                throw fail(in, TermReqStatus.INVALID_PDU_HEADER_FIELD, FEI_FLAGS, "DDGSTF on a PDU without data");
+            }
+            if (pdo != 0 && pdo != afterHeader) {
+                throw fail(in, TermReqStatus.INVALID_PDU_HEADER_FIELD, FEI_PDO,
+                        PduType.name(type) + " without data, PDO " + pdo);
+            }
+            return (int) plen;
+        }
+        if (!PduType.carriesData(type)) {
+            throw fail(in, TermReqStatus.INVALID_PDU_HEADER_FIELD, FEI_PLEN,
+                    PduType.name(type) + " carries no data, PLEN " + plen + " expected " + afterHeader);
+        }
+        if (dataDigest && !ddgstf) {
+            throw fail(in, TermReqStatus.INVALID_PDU_HEADER_FIELD, FEI_FLAGS, "DDGSTF clear but data digests are on");
+        }
+        int dataEnd = (int) plen - (ddgstf ? DIGEST : 0);
+        if (pdo < afterHeader || pdo >= dataEnd) {
+            throw fail(in, TermReqStatus.INVALID_PDU_HEADER_FIELD, FEI_PDO,
+                    PduType.name(type) + " PDO " + pdo + " outside [" + afterHeader + ", " + dataEnd + ")");
+        }
+        return (int) plen;
+    }
+
+    /** The whole PDU is readable: verifies digests and DATAL, then slices it off. */
+    private Object checkAndFrame(ByteBuf in) {
+        int r = in.readerIndex();
+        int type = in.getUnsignedByte(r);
+        int flags = in.getUnsignedByte(r + 1);
+        int hlen = in.getUnsignedByte(r + 2);
+        int pdo = in.getUnsignedByte(r + 3);
+        boolean setupOrTerm = PduType.isConnectionSetup(type) || PduType.isTermReq(type);
+
+        if (!setupOrTerm && (flags & PduFlags.HDGSTF) != 0) {
+            int received = in.getIntLE(r + hlen);
+            int computed = Crc32c.compute(in, r, hlen);
+            if (received != computed) {
+                throw fail(in, TermReqStatus.HEADER_DIGEST_ERROR, 0, String.format(
+                        "%s header digest 0x%08x, computed 0x%08x", PduType.name(type), received, computed));
+            }
+        }
+        boolean ddgstf = !setupOrTerm && (flags & PduFlags.DDGSTF) != 0;
+        int dataLength = 0;
+        if (PduType.carriesData(type) && pdo != 0 && pduLength > hlen + ((flags & PduFlags.HDGSTF) != 0 ? DIGEST : 0)) {
+            dataLength = pduLength - pdo - (ddgstf ? DIGEST : 0);
+        }
+        if (type == PduType.H2C_DATA || type == PduType.C2H_DATA) {
+            int datal = in.getIntLE(r + FEI_DATAL);
+            // Zero-length data PDUs are refused too, as Linux nvmet does: they move nothing.
+            if (datal != dataLength || dataLength == 0) {
+                throw fail(in, TermReqStatus.INVALID_PDU_HEADER_FIELD, FEI_DATAL,
+                        PduType.name(type) + " DATAL " + datal + " but the PDU holds " + dataLength);
+            }
+        }
+        if (type == setupType) {
+            connectionInitialized = true;
+        }
+        int computedData = 0;
+        int receivedData = 0;
+        if (ddgstf) {
+            computedData = Crc32c.compute(in, r + pdo, dataLength);
+            receivedData = in.getIntLE(r + pduLength - DIGEST);
+        }
+        ByteBuf frame = in.readRetainedSlice(pduLength);
+        if (computedData != receivedData) {
+            return new PduDataDigestError(frame, receivedData, computedData);
+        }
+        return frame;
+    }
+
+    /** Enters FAILED, discards the rest of the stream and builds the exception (cold path). */
+    private PduFormatException fail(ByteBuf in, int fes, int fei, String message) {
+        int type = in.getUnsignedByte(in.readerIndex());
+        int headerLength = Math.max(PduType.COMMON_HEADER_LENGTH, PduType.headerLength(type));
+        int n = Math.min(Math.min(in.readableBytes(), headerLength), PduType.TERMREQ_MAX_DATA);
+        byte[] header = new byte[n];
+        in.getBytes(in.readerIndex(), header);
+        state = State.FAILED;
+        in.skipBytes(in.readableBytes());
+        return new PduFormatException(fes, fei, message, header);
+    }
+}

@@ -1,0 +1,49 @@
+package org.k200emu.bdev;
+
+/**
+ * The checks every bdev module makes the same way: a sane geometry at creation, and an I/O that
+ * fits the device with a buffer of exactly the right size. Shared so that every module answers
+ * a bad request with the same {@link BdevStatus}.
+ */
+public final class BdevGeometry {
+
+    private BdevGeometry() {
+    }
+
+    /** Throws IllegalArgumentException naming the bdev if its geometry is not usable. */
+    public static void check(String name, int blockSize, long blockCount) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("bdev name must not be empty");
+        }
+        if (blockSize != 512 && blockSize != 4096) {
+            throw new IllegalArgumentException("bdev " + name + ": block size must be 512 or 4096, not " + blockSize);
+        }
+        if (blockCount <= 0) {
+            throw new IllegalArgumentException("bdev " + name + ": capacity must be at least one block");
+        }
+    }
+
+    /**
+     * {@link BdevStatus#SUCCESS} if {@code io} lies within the device and, for reads and writes,
+     * its buffer holds (write) or has room for (read) exactly {@code numBlocks * blockSize} bytes.
+     */
+    public static int validate(BdevIo io, int blockSize, long blockCount) {
+        if (io.op() == BdevOp.FLUSH) {
+            return BdevStatus.SUCCESS;
+        }
+        if (!io.withinCapacity(blockCount)) {
+            return BdevStatus.OUT_OF_RANGE;
+        }
+        long bytes = io.numBlocks() * blockSize;
+        switch (io.op()) {
+            case WRITE:
+                return io.buffer() != null && io.buffer().readableBytes() == bytes
+                        ? BdevStatus.SUCCESS : BdevStatus.BAD_BUFFER;
+            case READ:
+                return io.buffer() != null && io.buffer().maxWritableBytes() >= bytes
+                        ? BdevStatus.SUCCESS : BdevStatus.BAD_BUFFER;
+            default:
+                return BdevStatus.SUCCESS;
+        }
+    }
+}

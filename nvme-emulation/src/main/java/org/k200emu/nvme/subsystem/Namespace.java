@@ -1,0 +1,63 @@
+package org.k200emu.nvme.subsystem;
+
+import java.util.Objects;
+import java.util.UUID;
+import org.k200emu.bdev.Bdev;
+
+/**
+ * A namespace of an NVM subsystem: an NSID, the bdev (stack) behind it, and its globally unique
+ * identifiers. Immutable; a subsystem derives missing identifiers from its NQN and the NSID so
+ * they stay the same across restarts (hosts key multipath and udev names on them).
+ */
+public final class Namespace {
+
+    private final int nsid;
+    private final Bdev bdev;
+    private final UUID uuid;
+    private final byte[] nguid;
+
+    /** {@code uuid} and {@code nguid} may be null: the subsystem then derives them. */
+    public Namespace(int nsid, Bdev bdev, UUID uuid, byte[] nguid) {
+        if (nguid != null && nguid.length != 16) {
+            throw new IllegalArgumentException("NGUID must be 16 bytes");
+        }
+        this.nsid = nsid;
+        this.bdev = Objects.requireNonNull(bdev, "bdev");
+        this.uuid = uuid;
+        this.nguid = nguid == null ? null : nguid.clone();
+    }
+
+    public int nsid() {
+        return nsid;
+    }
+
+    public Bdev bdev() {
+        return bdev;
+    }
+
+    public UUID uuid() {
+        return uuid;
+    }
+
+    public byte[] nguid() {
+        return nguid == null ? null : nguid.clone();
+    }
+
+    /** Size in logical blocks (NSZE). */
+    public long blocks() {
+        return bdev.blockCount();
+    }
+
+    public int blockSize() {
+        return bdev.blockSize();
+    }
+
+    Namespace withIdentifiers(int nsid, UUID uuid, byte[] nguid) {
+        return new Namespace(nsid, bdev, uuid, nguid);
+    }
+
+    @Override
+    public String toString() {
+        return "Namespace[" + nsid + " on " + bdev.name() + "]";
+    }
+}

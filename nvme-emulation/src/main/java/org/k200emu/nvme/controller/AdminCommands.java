@@ -114,6 +114,15 @@ final class AdminCommands {
                     }
                     return;
                 }
+                if (inactiveNsid(nsid)) {
+                    // A valid but inactive NSID reads as a zero-filled structure (NVMe Base 1.4, CNS 00h).
+                    ByteBuf out = responseBuffer(req, IdentifyData.LENGTH);
+                    if (out != null) {
+                        out.writeZero(IdentifyData.LENGTH);
+                        succeed(req, out);
+                    }
+                    return;
+                }
                 Namespace ns = activeNamespace(req);
                 if (ns != null) {
                     ByteBuf out = responseBuffer(req, IdentifyData.LENGTH);
@@ -125,8 +134,9 @@ final class AdminCommands {
                 return;
             }
             case CNS_ACTIVE_NAMESPACES: {
-                if (nsid == BROADCAST_NSID || nsid == 0xFFFFFFFE || nsid < 0) {
-                    c.complete(req, NvmeStatus.withDnr(NvmeStatus.INVALID_FIELD));
+                // FFFFFFFEh and FFFFFFFFh cannot start a list: Invalid Namespace or Format.
+                if (nsid == BROADCAST_NSID || nsid == 0xFFFFFFFE) {
+                    c.complete(req, NvmeStatus.withDnr(NvmeStatus.INVALID_NAMESPACE));
                     return;
                 }
                 ByteBuf out = responseBuffer(req, IdentifyData.LENGTH);
@@ -166,6 +176,12 @@ final class AdminCommands {
             default:
                 c.complete(req, NvmeStatus.withDnr(NvmeStatus.INVALID_FIELD));
         }
+    }
+
+    /** A valid NSID (1..NN) with no active namespace behind it. */
+    private boolean inactiveNsid(int nsid) {
+        int nn = Math.max(c.subsystem().maxNsid(), 1);
+        return nsid != 0 && Integer.compareUnsigned(nsid, nn) <= 0 && c.subsystem().namespace(nsid) == null;
     }
 
     /** The namespace the command names, or null after completing it with Invalid Namespace. */

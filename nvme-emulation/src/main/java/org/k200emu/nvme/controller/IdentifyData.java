@@ -92,10 +92,13 @@ final class IdentifyData {
         out.setByte(s + 128 + 2, Integer.numberOfTrailingZeros(ns.blockSize())); // LBAF0.LBADS
     }
 
-    /** Active namespace IDs greater than {@code after} (0..0x7FFFFFFE), ascending, up to 1024. */
+    /** Active namespace IDs greater than {@code after} (unsigned), ascending, up to 1024. */
     static void activeNamespaces(Subsystem sub, int after, ByteBuf out) {
         int s = out.writerIndex();
         out.writeZero(LENGTH);
+        if (after < 0 || after == Integer.MAX_VALUE) {
+            return; // NSIDs are 1..0x7FFFFFFF here: none is greater (and after + 1 would wrap)
+        }
         int i = 0;
         for (int nsid : sub.namespaces().tailMap(after + 1).keySet()) {
             if (i == 1024) {

@@ -52,7 +52,7 @@ final class LogPages {
         }
         ByteBuf page = req.allocator().heapBuffer();
         try {
-            build(lid, retain, req, page);
+            build(lid, page);
             if (offset > page.readableBytes()) {
                 c.complete(req, NvmeStatus.withDnr(NvmeStatus.INVALID_FIELD));
                 return;
@@ -61,6 +61,10 @@ final class LogPages {
             int available = (int) Math.min(length, page.readableBytes() - offset);
             out.writeBytes(page, (int) offset, available);
             out.writeZero((int) length - available);
+            if (lid == CHANGED_NAMESPACES && !retain) {
+                // Cleared (and the notice unmasked) only by a read that succeeds.
+                c.asyncEvents().changedNamespaces(false);
+            }
             req.data(out);
             c.complete(req, NvmeStatus.SUCCESS);
         } finally {
@@ -84,7 +88,7 @@ final class LogPages {
         }
     }
 
-    private void build(int lid, boolean retain, NvmeRequest req, ByteBuf page) {
+    private void build(int lid, ByteBuf page) {
         switch (lid) {
             case ERROR_INFORMATION:
                 c.errorLog().encode(page);
@@ -96,7 +100,7 @@ final class LogPages {
                 firmware(page);
                 break;
             case CHANGED_NAMESPACES:
-                changedNamespaces(retain, page);
+                changedNamespaces(page);
                 break;
             case COMMANDS_EFFECTS:
                 effects(page);
@@ -144,10 +148,10 @@ final class LogPages {
         }
     }
 
-    private void changedNamespaces(boolean retain, ByteBuf page) {
+    private void changedNamespaces(ByteBuf page) {
         int s = page.writerIndex();
         page.writeZero(4096);
-        int[] list = c.asyncEvents().changedNamespaces(retain);
+        int[] list = c.asyncEvents().changedNamespaces(true);
         for (int i = 0; i < list.length; i++) {
             page.setIntLE(s + 4 * i, list[i]);
         }

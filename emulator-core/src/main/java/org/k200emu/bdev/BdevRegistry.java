@@ -1,0 +1,87 @@
+package org.k200emu.bdev;
+
+import java.io.IOException;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.k200emu.bdev.file.FileBdev;
+import org.k200emu.bdev.malloc.MallocBdev;
+import org.k200emu.bdev.nullbdev.NullBdev;
+import org.k200emu.card.config.CardConfig;
+import org.k200emu.card.config.ConfigException;
+
+/**
+ * The card's named block devices: created from the configuration (or at run time by the control
+ * plane), looked up by name, closed together. Lookups read an immutable snapshot; changes are
+ * rare control-plane operations and synchronized.
+ */
+public final class BdevRegistry implements AutoCloseable {
+
+    private static final int FILE_WORKERS = 2;
+
+    private volatile Map<String, Bdev> bdevs = Collections.emptyMap();
+
+    /** Creates every bdev of {@code config}; on failure closes those already made. */
+    public static BdevRegistry create(CardConfig config) {
+        BdevRegistry registry = new BdevRegistry();
+        try {
+            for (int i = 0; i < config.bdevs().size(); i++) {
+                registry.add(make(config.bdevs().get(i), "bdevs[" + i + "]"));
+            }
+            return registry;
+        } catch (RuntimeException e) {
+            registry.close();
+            throw e;
+        }
+    }
+
+    private static Bdev make(CardConfig.BdevConfig b, String path) {
+        switch (b.type()) {
+            case "null":
+                return new NullBdev(b.name(), b.blockSize(), b.blockCount());
+            case "malloc":
+                return new MallocBdev(b.name(), b.blockSize(), b.blockCount());
+            case "file":
+                try {
+                    return FileBdev.open(b.name(), b.path(), b.sizeBytes(), b.blockSize(), b.create(), FILE_WORKERS);
+                } catch (IOException e) {
+                    throw new ConfigException(path + ".path", "cannot open " + b.path() + ": " + e.getMessage());
+                }
+            default:
+                throw new ConfigException(path + ".type", "unknown bdev type '" + b.type() + "'");
+        }
+    }
+
+    /** Registers a bdev; its name must be new. */
+    public synchronized void add(Bdev bdev) {
+        if (bdevs.containsKey(bdev.name())) {
+            throw new IllegalArgumentException("a bdev named '" + bdev.name() + "' exists already");
+        }
+        Map<String, Bdev> next = new LinkedHashMap<>(bdevs);
+        next.put(bdev.name(), bdev);
+        bdevs = Collections.unmodifiableMap(next);
+    }
+
+    /** The bdev with this name; throws if there is none. */
+    public Bdev get(String name) {
+        Bdev b = bdevs.get(name);
+        if (b == null) {
+            throw new IllegalArgumentException("no bdev named '" + name + "'");
+        }
+        return b;
+    }
+
+    public Collection<Bdev> all() {
+        return bdevs.values();
+    }
+
+    /** Closes every bdev (file bdevs finish their outstanding I/O and sync first). */
+    @Override
+    public synchronized void close() {
+        for (Bdev b : bdevs.values()) {
+            b.close();
+        }
+        bdevs = Collections.emptyMap();
+    }
+}

@@ -1,0 +1,423 @@
+package org.k200emu.card.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The card's configuration: DDR size, clusters and host threads, bdevs, NVM subsystems with their
+ * namespaces and allowed hosts, and NVMe/TCP ports. Read from JSON or YAML, or the embedded
+ * default; validated as a whole, every error naming the path of the field at fault
+ * ({@code subsystems[0].namespaces[1].bdev: no bdev named 'malloc9'}). Immutable.
+ */
+public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdevs,
+                         List<SubsystemConfig> subsystems, List<PortConfig> ports, int discoveryPort) {
+
+    public static final long MIN_DDR = 8L << 30;
+    public static final long MAX_DDR = 32L << 30;
+    private static final String DEFAULT_RESOURCE = "org/k200emu/card/config/default-card.yaml";
+
+    /** The MPPA's shape and how its cores are run on the host. */
+    public record Clusters(int count, int coresPerCluster, int controlPlaneClusters, int hostThreads, String idle) {
+    }
+
+    /** A block device: {@code null}, {@code malloc} (RAM) or {@code file} (host file or device). */
+    public record BdevConfig(String name, String type, long sizeBytes, int blockSize, Path path, boolean create) {
+        public long blockCount() {
+            return sizeBytes / blockSize;
+        }
+    }
+
+    /** A namespace: NSID (0 = next free), the bdev behind it, optional fixed identifiers. */
+    public record NamespaceConfig(int nsid, String bdev, UUID uuid, byte[] nguid) {
+    }
+
+    /** An NVM subsystem and who may connect to it. */
+    public record SubsystemConfig(String nqn, String serial, String model, boolean allowAnyHost, List<String> hosts,
+                                  List<NamespaceConfig> namespaces) {
+    }
+
+    /** An NVMe/TCP listener. */
+    public record PortConfig(String name, String address, int port) {
+    }
+
+    /** Configuration text formats. */
+    public enum Format { JSON, YAML }
+
+    /** The configuration the card boots with when none is given. */
+    public static CardConfig embeddedDefault() {
+        try (InputStream in = CardConfig.class.getClassLoader().getResourceAsStream(DEFAULT_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("embedded default configuration missing: " + DEFAULT_RESOURCE);
+            }
+            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), Format.YAML);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the embedded default configuration", e);
+        }
+    }
+
+    /** Reads a file; the format follows the extension (.json, else YAML). */
+    public static CardConfig load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file.toString(), "no such file");
+        } catch (IOException e) {
+            throw new ConfigException(file.toString(), "cannot read: " + e.getMessage());
+        }
+        Format format = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json")
+                ? Format.JSON : Format.YAML;
+        try {
+            return parse(text, format);
+        } catch (ConfigException e) {
+            throw new ConfigException(file + ": " + e.path(), e.reason());
+        }
+    }
+
+    public static CardConfig parse(String text, Format format) {
+        JsonNode root;
+        try {
+            ObjectMapper mapper = format == Format.JSON ? new ObjectMapper() : new ObjectMapper(new YAMLFactory());
+            root = mapper.readTree(text);
+        } catch (IOException e) {
+            throw new ConfigException("(document)", "not valid " + format + ": " + firstLine(e.getMessage()));
+        }
+        if (root == null || root.isNull() || root.isMissingNode()) {
+            throw new ConfigException("(document)", "empty configuration");
+        }
+        return new ConfigReader().card(Node.root(root));
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /** Sum of the capacities of the malloc bdevs: what they may take of the DDR. */
+    public long mallocBytes() {
+        return bdevs.stream().filter(b -> b.type().equals("malloc")).mapToLong(BdevConfig::sizeBytes).sum();
+    }
+
+    // ---- Reading and validation ---------------------------------------------------------
+
+    /** A JSON node with the path that leads to it, for error messages. */
+    private record Node(JsonNode json, String path) {
+        static Node root(JsonNode json) {
+            return new Node(json, "");
+        }
+
+        Node field(String name) {
+            return new Node(json.get(name), path.isEmpty() ? name : path + "." + name);
+        }
+
+        Node element(int i) {
+            return new Node(json.get(i), path + "[" + i + "]");
+        }
+
+        boolean present() {
+            return json != null && !json.isNull();
+        }
+
+        ConfigException error(String reason) {
+            return new ConfigException(path.isEmpty() ? "(document)" : path, reason);
+        }
+
+        void allowOnly(String... names) {
+            if (!json.isObject()) {
+                throw error("must be a mapping");
+            }
+            Set<String> allowed = Set.of(names);
+            for (Iterator<String> it = json.fieldNames(); it.hasNext();) {
+                String f = it.next();
+                if (!allowed.contains(f)) {
+                    throw field(f).error("unknown field (allowed: " + String.join(", ", names) + ")");
+                }
+            }
+        }
+
+        String text(String dflt) {
+            if (!present()) {
+                return dflt;
+            }
+            if (!json.isTextual()) {
+                throw error("must be text");
+            }
+            return json.asText();
+        }
+
+        int integer(int dflt, int min, int max) {
+            if (!present()) {
+                return dflt;
+            }
+            if (!json.isIntegralNumber() || !json.canConvertToInt()) {
+                throw error("must be a whole number");
+            }
+            int v = json.asInt();
+            if (v < min || v > max) {
+                throw error("must be within " + min + ".." + max + ", not " + v);
+            }
+            return v;
+        }
+
+        boolean bool(boolean dflt) {
+            if (!present()) {
+                return dflt;
+            }
+            if (!json.isBoolean()) {
+                throw error("must be true or false");
+            }
+            return json.asBoolean();
+        }
+
+        List<Node> list() {
+            List<Node> out = new ArrayList<>();
+            if (!present()) {
+                return out;
+            }
+            if (!json.isArray()) {
+                throw error("must be a list");
+            }
+            for (int i = 0; i < json.size(); i++) {
+                out.add(element(i));
+            }
+            return out;
+        }
+
+        long size(long dflt) {
+            if (!present()) {
+                return dflt;
+            }
+            if (json.isIntegralNumber()) {
+                return json.asLong();
+            }
+            if (!json.isTextual()) {
+                throw error("must be a size such as 1GiB, 512MiB or a number of bytes");
+            }
+            try {
+                return Sizes.parse(json.asText());
+            } catch (IllegalArgumentException e) {
+                throw error(e.getMessage());
+            }
+        }
+    }
+
+    /** Walks the document; one method per section. */
+    private static final class ConfigReader {
+
+        CardConfig card(Node root) {
+            root.allowOnly("ddr", "clusters", "bdevs", "subsystems", "ports", "discoveryPort");
+            long ddr = root.field("ddr").size(16L << 30);
+            if (ddr < MIN_DDR || ddr > MAX_DDR) {
+                throw root.field("ddr").error("must be between 8GiB and 32GiB, not " + Sizes.format(ddr));
+            }
+            Clusters clusters = clusters(root.field("clusters"));
+            List<BdevConfig> bdevs = new ArrayList<>();
+            Set<String> names = new HashSet<>();
+            for (Node n : root.field("bdevs").list()) {
+                BdevConfig b = bdev(n);
+                if (!names.add(b.name())) {
+                    throw n.field("name").error("duplicate bdev name '" + b.name() + "'");
+                }
+                bdevs.add(b);
+            }
+            long malloc = bdevs.stream().filter(b -> b.type().equals("malloc")).mapToLong(BdevConfig::sizeBytes).sum();
+            if (malloc > ddr) {
+                throw root.field("bdevs").error("malloc bdevs need " + Sizes.format(malloc)
+                        + " but the card has " + Sizes.format(ddr) + " of DDR");
+            }
+            List<SubsystemConfig> subsystems = new ArrayList<>();
+            Set<String> nqns = new HashSet<>();
+            Set<String> usedBdevs = new HashSet<>();
+            for (Node n : root.field("subsystems").list()) {
+                SubsystemConfig s = subsystem(n, names, usedBdevs);
+                if (!nqns.add(s.nqn())) {
+                    throw n.field("nqn").error("duplicate subsystem NQN '" + s.nqn() + "'");
+                }
+                subsystems.add(s);
+            }
+            List<PortConfig> ports = new ArrayList<>();
+            Set<String> endpoints = new HashSet<>();
+            List<Node> portNodes = root.field("ports").list();
+            if (portNodes.isEmpty()) {
+                throw root.field("ports").error("at least one port is needed");
+            }
+            for (Node n : portNodes) {
+                PortConfig p = port(n, ports.size());
+                if (p.port() != 0 && !endpoints.add(p.address() + ":" + p.port())) {
+                    throw n.field("port").error("duplicate listener " + p.address() + ":" + p.port());
+                }
+                ports.add(p);
+            }
+            int discoveryPort = root.field("discoveryPort").integer(8009, -1, 65535);
+            if (discoveryPort > 0 && endpoints.contains(ports.get(0).address() + ":" + discoveryPort)) {
+                throw root.field("discoveryPort").error("port " + discoveryPort + " is already an NVMe/TCP port");
+            }
+            return new CardConfig(ddr, clusters, List.copyOf(bdevs), List.copyOf(subsystems), List.copyOf(ports),
+                    discoveryPort);
+        }
+
+        Clusters clusters(Node n) {
+            if (!n.present()) {
+                return new Clusters(5, 16, 1, 0, "block");
+            }
+            n.allowOnly("count", "coresPerCluster", "controlPlaneClusters", "hostThreads", "idle");
+            int count = n.field("count").integer(5, 2, 16);
+            int cores = n.field("coresPerCluster").integer(16, 1, 16);
+            int control = n.field("controlPlaneClusters").integer(1, 1, count - 1);
+            int threads = n.field("hostThreads").integer(0, 0, count * cores);
+            String idle = n.field("idle").text("block");
+            if (!Set.of("spin", "yield", "backoff", "block").contains(idle)) {
+                throw n.field("idle").error("must be spin, yield, backoff or block, not '" + idle + "'");
+            }
+            return new Clusters(count, cores, control, threads, idle);
+        }
+
+        BdevConfig bdev(Node n) {
+            n.allowOnly("name", "type", "size", "blockSize", "path", "create");
+            String name = n.field("name").text(null);
+            if (name == null || !name.matches("[A-Za-z0-9_.-]{1,64}")) {
+                throw n.field("name").error("needs a name of 1-64 letters, digits, '_', '.' or '-'");
+            }
+            String type = n.field("type").text(null);
+            if (type == null || !Set.of("null", "malloc", "file").contains(type)) {
+                throw n.field("type").error("must be null, malloc or file");
+            }
+            int blockSize = n.field("blockSize").integer(512, 512, 4096);
+            if (blockSize != 512 && blockSize != 4096) {
+                throw n.field("blockSize").error("must be 512 or 4096, not " + blockSize);
+            }
+            String pathText = n.field("path").text(null);
+            boolean create = n.field("create").bool(false);
+            long size = n.field("size").size(-1);
+            if (type.equals("file")) {
+                if (pathText == null) {
+                    throw n.field("path").error("a file bdev needs a path");
+                }
+                if (size < 0 && create) {
+                    throw n.field("size").error("needed to create the file");
+                }
+            } else {
+                if (pathText != null) {
+                    throw n.field("path").error("only file bdevs have a path");
+                }
+                if (size < 0) {
+                    throw n.field("size").error("a " + type + " bdev needs a size");
+                }
+            }
+            if (size >= 0 && (size == 0 || size % blockSize != 0)) {
+                throw n.field("size").error("must be a non-zero multiple of the block size " + blockSize);
+            }
+            return new BdevConfig(name, type, size, blockSize, pathText == null ? null : Path.of(pathText), create);
+        }
+
+        SubsystemConfig subsystem(Node n, Set<String> bdevNames, Set<String> usedBdevs) {
+            n.allowOnly("nqn", "serial", "model", "allowAnyHost", "hosts", "namespaces");
+            String nqn = n.field("nqn").text(null);
+            String problem = Nqn.problem(nqn);
+            if (problem != null) {
+                throw n.field("nqn").error(problem);
+            }
+            String serial = n.field("serial").text(null);
+            if (serial != null && (serial.isEmpty() || serial.length() > 20 || !isPrintableAscii(serial))) {
+                throw n.field("serial").error("must be 1-20 printable ASCII characters");
+            }
+            String model = n.field("model").text("K200-LP emulated NVMe");
+            if (model.isEmpty() || model.length() > 40 || !isPrintableAscii(model)) {
+                throw n.field("model").error("must be 1-40 printable ASCII characters");
+            }
+            List<String> hosts = new ArrayList<>();
+            for (Node h : n.field("hosts").list()) {
+                String host = h.text(null);
+                String hp = Nqn.problem(host);
+                if (hp != null) {
+                    throw h.error(hp);
+                }
+                hosts.add(host);
+            }
+            boolean allowAny = n.field("allowAnyHost").bool(hosts.isEmpty());
+            List<NamespaceConfig> namespaces = new ArrayList<>();
+            Set<Integer> nsids = new HashSet<>();
+            for (Node ns : n.field("namespaces").list()) {
+                NamespaceConfig c = namespace(ns, bdevNames, usedBdevs);
+                if (c.nsid() != 0 && !nsids.add(c.nsid())) {
+                    throw ns.field("nsid").error("duplicate NSID " + c.nsid());
+                }
+                namespaces.add(c);
+            }
+            return new SubsystemConfig(nqn, serial, model, allowAny, List.copyOf(hosts), List.copyOf(namespaces));
+        }
+
+        NamespaceConfig namespace(Node n, Set<String> bdevNames, Set<String> usedBdevs) {
+            n.allowOnly("nsid", "bdev", "uuid", "nguid");
+            int nsid = n.field("nsid").integer(0, 1, 0x7FFF_FFFE);
+            String bdev = n.field("bdev").text(null);
+            if (bdev == null) {
+                throw n.field("bdev").error("a namespace needs a bdev");
+            }
+            if (!bdevNames.contains(bdev)) {
+                throw n.field("bdev").error("no bdev named '" + bdev + "'");
+            }
+            if (!usedBdevs.add(bdev)) {
+                throw n.field("bdev").error("bdev '" + bdev + "' already backs another namespace");
+            }
+            UUID uuid = null;
+            String u = n.field("uuid").text(null);
+            if (u != null) {
+                try {
+                    uuid = UUID.fromString(u);
+                } catch (IllegalArgumentException e) {
+                    throw n.field("uuid").error("not a UUID: '" + u + "'");
+                }
+            }
+            byte[] nguid = null;
+            String g = n.field("nguid").text(null);
+            if (g != null) {
+                String hex = g.replace("-", "");
+                if (!hex.matches("[0-9a-fA-F]{32}")) {
+                    throw n.field("nguid").error("must be 32 hexadecimal digits");
+                }
+                nguid = new byte[16];
+                for (int i = 0; i < 16; i++) {
+                    nguid[i] = (byte) Integer.parseInt(hex.substring(2 * i, 2 * i + 2), 16);
+                }
+            }
+            return new NamespaceConfig(nsid, bdev, uuid, nguid);
+        }
+
+        PortConfig port(Node n, int index) {
+            n.allowOnly("name", "address", "port", "transport");
+            String name = n.field("name").text("port" + index);
+            String transport = n.field("transport").text("tcp");
+            if (!transport.equals("tcp")) {
+                throw n.field("transport").error("only tcp is supported, not '" + transport + "'");
+            }
+            String address = n.field("address").text("127.0.0.1");
+            if (!address.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+                throw n.field("address").error("must be an IPv4 or IPv6 address literal, not '" + address + "'");
+            }
+            int port = n.field("port").integer(4420, 0, 65535);
+            return new PortConfig(name, address, port);
+        }
+
+        private static boolean isPrintableAscii(String s) {
+            return s.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7F);
+        }
+    }
+}

@@ -1,0 +1,297 @@
+package org.k200emu.nvmeof.target;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.k200emu.bdev.malloc.MallocBdev;
+import org.k200emu.cluster.CorePlacement;
+import org.k200emu.cluster.Mppa;
+import org.k200emu.cluster.MppaLayout;
+import org.k200emu.cluster.netty.CoreEventLoops;
+import org.k200emu.nvme.subsystem.Namespace;
+import org.k200emu.nvme.subsystem.Subsystem;
+import org.k200emu.nvmeof.tcp.pdu.Pdu;
+import org.k200emu.nvmeof.tcp.pdu.PduEncoder;
+import org.k200emu.nvmeof.tcp.pdu.PduType;
+import org.k200emu.nvmeof.tcp.pdu.TermReqStatus;
+import org.k200emu.testing.Bytes;
+
+/**
+ * The target over real TCP loopback, driven by {@link TestHost}: discovery, Connect, properties,
+ * Identify, in-capsule and R2T writes with read-back (with and without digests), and every way a
+ * host can get it wrong: refused hosts, bad commands, malformed PDUs, bad transfer tags, data
+ * digest errors, an expired keep-alive.
+ */
+class TargetLoopbackTest {
+
+    private static final String NQN = "nqn.2014-08.org.k200emu:test";
+    private static final String RESTRICTED = "nqn.2014-08.org.k200emu:restricted";
+    private static final int BLOCK = 512;
+    /** Small H2CData limit so a 64 KiB write takes four R2Ts. */
+    private static final TcpTransportSettings SETTINGS = new TcpTransportSettings(16384, 8192, 8, 128, 4);
+
+    private CoreEventLoops loops;
+    private MallocBdev bdev;
+    private NvmeofTarget target;
+    private InetSocketAddress address;
+
+    @BeforeEach
+    void start() {
+        Mppa mppa = Mppa.create(MppaLayout.of(2, 2, 1));
+        loops = CoreEventLoops.start(CorePlacement.interleaved(mppa, 2), CoreEventLoops.Transport.AUTO, false);
+        bdev = new MallocBdev("m0", BLOCK, 65536);
+        Subsystem open = Subsystem.nvm(NQN, null, "K200-LP test", true, List.of());
+        open.addNamespace(new Namespace(1, bdev, null, null));
+        Subsystem restricted = Subsystem.nvm(RESTRICTED, null, "K200-LP test", false,
+                List.of("nqn.2014-08.org.k200emu:someone-else"));
+        target = new NvmeofTarget(loops, SETTINGS, List.of(open, restricted),
+                List.of(new TargetPort(1, "127.0.0.1", 0, true)));
+        target.start();
+        address = target.boundAddresses().get(0);
+    }
+
+    @AfterEach
+    void stop() {
+        target.close();
+        bdev.close();
+        loops.close();
+    }
+
+    private TestHost admin(TestHost h, String nqn, int kato) throws IOException {
+        TestHost.Completion c = h.connect(nqn, 0, 0xFFFF, 32, kato);
+        assertThat(c.status()).as("connect status").isZero();
+        assertThat(h.enable().status()).isZero();
+        return h;
+    }
+
+    @Test
+    void discoveryListsOnlyTheSubsystemsTheHostMayReach() throws IOException {
+        try (TestHost h = admin(TestHost.open(address), Subsystem.DISCOVERY_NQN, 0)) {
+            TestHost.Completion log = h.getLogPage(0x70, 4096);
+            assertThat(log.status()).isZero();
+            ByteBuffer page = ByteBuffer.wrap(log.data()).order(ByteOrder.LITTLE_ENDIAN);
+            assertThat(page.getLong(0)).as("GENCTR").isPositive();
+            assertThat(page.getLong(8)).as("NUMREC").isEqualTo(1);
+            assertThat(page.get(1024)).as("TRTYPE tcp").isEqualTo((byte) 3);
+            assertThat(text(log.data(), 1024 + 256, 256)).isEqualTo(NQN);
+            assertThat(text(log.data(), 1024 + 32, 32).trim()).isEqualTo(Integer.toString(address.getPort()));
+            assertThat(text(log.data(), 1024 + 512, 256).trim()).isEqualTo("127.0.0.1");
+        }
+    }
+
+    @Test
+    void adminQueueConnectsAndServesPropertiesAndIdentify() throws IOException {
+        try (TestHost h = TestHost.open(address)) {
+            TestHost.Completion c = h.connect(NQN, 0, 0xFFFF, 32, 5000);
+            assertThat(c.status()).isZero();
+            assertThat(c.dw0() & 0xFFFF).as("CNTLID").isBetween(1, 0xFFEF);
+
+            TestHost.Completion cap = h.propertyGet(0x00, 8);
+            long capValue = (cap.dw0() & 0xFFFFFFFFL) | ((long) cap.dw1() << 32);
+            assertThat(capValue & 0xFFFF).as("CAP.MQES").isEqualTo(127);
+            assertThat(h.propertyGet(0x08, 4).dw0()).as("VS").isEqualTo(0x00010400);
+            assertThat(h.propertyGet(0x1C, 4).dw0() & 1).as("CSTS.RDY before enable").isZero();
+            assertThat(h.enable().status()).isZero();
+            assertThat(h.propertyGet(0x1C, 4).dw0() & 1).as("CSTS.RDY").isEqualTo(1);
+
+            TestHost.Completion id = h.identify(1, 0);
+            assertThat(id.status()).isZero();
+            assertThat(id.data()).hasSize(4096);
+            assertThat(text(id.data(), 768, 256)).isEqualTo(NQN);
+            ByteBuffer b = ByteBuffer.wrap(id.data()).order(ByteOrder.LITTLE_ENDIAN);
+            assertThat(b.getInt(1792)).as("IOCCSZ").isEqualTo((64 + 8192) / 16);
+            assertThat(b.getInt(1796)).as("IORCSZ").isEqualTo(1);
+        }
+    }
+
+    @ParameterizedTest(name = "header digest {0}, data digest {1}")
+    @CsvSource({"false,false", "true,true", "true,false", "false,true"})
+    void ioQueueWritesInCapsuleAndThroughR2TAndReadsBack(boolean hdgst, boolean ddgst) throws IOException {
+        try (TestHost a = TestHost.open(address, hdgst, ddgst)) {
+            int cntlid = a.connect(NQN, 0, 0xFFFF, 32, 5000).dw0() & 0xFFFF;
+            assertThat(a.enable().status()).isZero();
+            try (TestHost io = TestHost.open(address, hdgst, ddgst)) {
+                assertThat(io.connect(NQN, 1, cntlid, 128, 0).status()).isZero();
+
+                byte[] small = Bytes.random(1, 4096);
+                assertThat(io.write(1, 100, small, BLOCK).status()).isZero();
+                byte[] large = Bytes.random(2, 65536);
+                assertThat(io.write(1, 1000, large, BLOCK).status()).isZero();
+
+                TestHost.Completion r1 = io.read(1, 100, 8, BLOCK);
+                assertThat(r1.status()).isZero();
+                assertThat(r1.sqid()).isEqualTo(1);
+                assertThat(r1.data()).isEqualTo(small);
+                TestHost.Completion r2 = io.read(1, 1000, 128, BLOCK);
+                assertThat(r2.data()).isEqualTo(large);
+            }
+        }
+    }
+
+    @Test
+    void badCommandsGetTheirNvmeStatusAndTheQueueCarriesOn() throws IOException {
+        try (TestHost a = TestHost.open(address)) {
+            int cntlid = a.connect(NQN, 0, 0xFFFF, 32, 5000).dw0() & 0xFFFF;
+            a.enable();
+            try (TestHost io = TestHost.open(address)) {
+                io.connect(NQN, 1, cntlid, 64, 0);
+                TestHost.Completion unknown = io.execute(TestHost.sqe(0x7E), null, 0);
+                assertThat(unknown.sct()).isZero();
+                assertThat(unknown.sc()).as("Invalid Opcode").isEqualTo(0x01);
+                assertThat(unknown.dnr()).isTrue();
+
+                TestHost.Completion beyond = io.read(1, 65536 - 4, 8, BLOCK);
+                assertThat(beyond.sc()).as("LBA Out of Range").isEqualTo(0x80);
+
+                TestHost.Completion badNs = io.read(7, 0, 1, BLOCK);
+                assertThat(badNs.sc()).as("Invalid Namespace").isEqualTo(0x0B);
+
+                ByteBuffer noSgl = TestHost.rw(0x02, 1, 0, 1);
+                noSgl.put(1, (byte) 0); // PSDT 00b: PRPs, which fabrics do not use
+                assertThat(io.execute(noSgl, null, BLOCK).sc()).as("Invalid Field").isEqualTo(0x02);
+
+                assertThat(io.read(1, 0, 1, BLOCK).status()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void refusedConnectsSayWhy() throws IOException {
+        try (TestHost h = TestHost.open(address)) {
+            TestHost.Completion c = h.connect(RESTRICTED, 0, 0xFFFF, 32, 0);
+            assertThat(c.sct()).isEqualTo(1);
+            assertThat(c.sc()).as("Connect Invalid Host").isEqualTo(0x84);
+        }
+        try (TestHost h = TestHost.open(address)) {
+            TestHost.Completion c = h.connect("nqn.2014-08.org.k200emu:nope", 0, 0xFFFF, 32, 0);
+            assertThat(c.sc()).as("Connect Invalid Parameters").isEqualTo(0x82);
+            assertThat(c.dw0()).as("IATTR data, IPO SUBNQN").isEqualTo(1 << 16 | 256);
+        }
+        try (TestHost h = TestHost.open(address)) {
+            TestHost.Completion c = h.connect(NQN, 1, 999, 32, 0);
+            assertThat(c.sc()).isEqualTo(0x82);
+            assertThat(c.dw0()).as("IATTR data, IPO CNTLID").isEqualTo(1 << 16 | 16);
+        }
+    }
+
+    @Test
+    void malformedPduEndsOnlyItsConnection() throws IOException {
+        try (TestHost good = admin(TestHost.open(address), NQN, 5000);
+             TestHost bad = TestHost.open(address)) {
+            byte[] unknown = new byte[24];
+            unknown[0] = 0x42;
+            unknown[2] = 24;
+            unknown[4] = 24;
+            bad.sendRaw(unknown);
+            ByteBuf term = bad.readPdu();
+            try {
+                assertThat(Pdu.type(term)).isEqualTo(PduType.C2H_TERMREQ);
+                assertThat(Pdu.TermReq.fes(term)).isEqualTo(TermReqStatus.INVALID_PDU_HEADER_FIELD);
+                assertThat(Pdu.TermReq.fei(term)).as("offending field: PDU-Type").isZero();
+            } finally {
+                term.release();
+            }
+            assertThat(bad.closedByPeer()).isTrue();
+            assertThat(good.identify(1, 0).status()).isZero();
+        }
+    }
+
+    @Test
+    void h2cDataWithAnUnknownTransferTagIsFatal() throws IOException {
+        try (TestHost a = TestHost.open(address)) {
+            int cntlid = a.connect(NQN, 0, 0xFFFF, 32, 5000).dw0() & 0xFFFF;
+            a.enable();
+            try (TestHost io = TestHost.open(address)) {
+                io.connect(NQN, 1, cntlid, 64, 0);
+                ByteBuffer sqe = TestHost.rw(0x01, 1, 0, 32);
+                sqe.putShort(2, (short) 77);
+                sqe.putInt(32, 16384);
+                sqe.put(39, (byte) 0x5A);
+                ByteBuf capsule = Unpooled.buffer();
+                PduEncoder.writeCapsuleCmd(capsule, Unpooled.wrappedBuffer(sqe.array()), null, false, false);
+                io.send(capsule);
+                ByteBuf r2t = io.readPdu();
+                int ttag;
+                try {
+                    assertThat(Pdu.type(r2t)).isEqualTo(PduType.R2T);
+                    assertThat(Pdu.R2T.cccid(r2t)).isEqualTo(77);
+                    ttag = Pdu.R2T.ttag(r2t);
+                } finally {
+                    r2t.release();
+                }
+                ByteBuf data = Unpooled.buffer();
+                PduEncoder.writeH2CDataHeader(data, 77, ttag + 5, 0, 4096, false, false, false);
+                data.writeZero(4096);
+                io.send(data);
+                ByteBuf term = io.readPdu();
+                try {
+                    assertThat(Pdu.type(term)).isEqualTo(PduType.C2H_TERMREQ);
+                    assertThat(Pdu.TermReq.fes(term)).isEqualTo(TermReqStatus.INVALID_PDU_HEADER_FIELD);
+                    assertThat(Pdu.TermReq.fei(term)).as("TTAG").isEqualTo(10);
+                } finally {
+                    term.release();
+                }
+                assertThat(io.closedByPeer()).isTrue();
+            }
+            assertThat(a.identify(1, 0).status()).as("the admin queue is unaffected").isZero();
+        }
+    }
+
+    @Test
+    void dataDigestErrorFailsOnlyTheCommand() throws IOException {
+        try (TestHost a = TestHost.open(address, true, true)) {
+            int cntlid = a.connect(NQN, 0, 0xFFFF, 32, 5000).dw0() & 0xFFFF;
+            a.enable();
+            try (TestHost io = TestHost.open(address, true, true)) {
+                io.connect(NQN, 1, cntlid, 64, 0);
+                ByteBuffer sqe = TestHost.rw(0x01, 1, 0, 8);
+                sqe.putShort(2, (short) 9);
+                sqe.putInt(32, 4096);
+                sqe.put(39, (byte) 0x01);
+                ByteBuf capsule = Unpooled.buffer();
+                PduEncoder.writeCapsuleCmd(capsule, Unpooled.wrappedBuffer(sqe.array()),
+                        Unpooled.wrappedBuffer(Bytes.random(3, 4096)), true, true);
+                int last = capsule.writerIndex() - 1;
+                capsule.setByte(last, capsule.getByte(last) ^ 0x5A); // corrupt the data digest
+                io.send(capsule);
+                ByteBuf resp = io.readPdu();
+                try {
+                    assertThat(Pdu.type(resp)).isEqualTo(PduType.CAPSULE_RESP);
+                    assertThat(Pdu.CapsuleResp.cid(resp)).isEqualTo(9);
+                    assertThat(Pdu.CapsuleResp.status(resp) & 0x7FF).as("Transient Transport Error").isEqualTo(0x22);
+                } finally {
+                    resp.release();
+                }
+                assertThat(io.write(1, 0, Bytes.random(4, 4096), BLOCK).status()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void expiredKeepAliveEndsTheAssociation() throws IOException {
+        try (TestHost h = admin(TestHost.open(address), NQN, 300)) {
+            assertThat(target.sessionCount()).isEqualTo(1);
+            assertThat(h.closedByPeer()).as("closed after the keep-alive timeout").isTrue();
+        }
+    }
+
+    private static String text(byte[] data, int at, int width) {
+        int n = 0;
+        while (n < width && data[at + n] != 0) {
+            n++;
+        }
+        return new String(data, at, n, StandardCharsets.US_ASCII);
+    }
+}

@@ -1,0 +1,38 @@
+package org.k200emu.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code k200} command: the card simulator's front door. Git-style subcommands, each a small
+ * class; errors are one line on stderr and a non-zero exit status (a stack trace only with -v).
+ */
+@Command(name = "k200",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
+        description = "Kalray K200-LP smart storage adapter emulator: an NVMe/TCP target with the card's"
+                + " 80 simulated cores, in one process.",
+        subcommands = {StartCommand.class, CommandLine.HelpCommand.class})
+public final class K200 implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: try 'k200 start' or 'k200 --help'");
+    }
+
+    /** Builds the command line with the project's error handling; tests use it in-process. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new K200());
+        cl.setParameterExceptionHandler(Errors::onBadArguments);
+        cl.setExecutionExceptionHandler(Errors::onFailure);
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        // During a signal-driven shutdown this blocks until the hooks finish, which is harmless.
+        System.exit(commandLine().execute(args));
+    }
+}

@@ -1,0 +1,100 @@
+package org.k200emu.cli;
+
+import ch.qos.logback.classic.Level;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.k200emu.card.config.CardConfig;
+import org.k200emu.cli.start.CardProcess;
+import org.k200emu.cli.start.StartOverrides;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code k200 start}: boots the card (simulated cores, bdevs, subsystems, NVMe/TCP ports and
+ * discovery) in this process and serves until SIGINT or SIGTERM, then shuts down cleanly.
+ */
+@Command(name = "start",
+        mixinStandardHelpOptions = true,
+        description = {"Start the emulated K200-LP card and serve NVMe/TCP until interrupted.",
+            "Without --config the embedded default is used: subsystem nqn.2014-08.org.k200emu:default with one"
+                + " 1 GiB malloc namespace, NVMe/TCP on 127.0.0.1:4420 and discovery on 127.0.0.1:8009."})
+final class StartCommand implements java.util.concurrent.Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StartCommand.class);
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "Card configuration, JSON (.json) or YAML (.yaml/.yml). Default: the embedded one.")
+    Path config;
+
+    @Option(names = {"-l", "--listen"}, paramLabel = "ADDRESS",
+            description = "Listen on this address instead of the configured one (every port).")
+    String listen;
+
+    @Option(names = {"-p", "--port"}, paramLabel = "PORT",
+            description = "NVMe/TCP port of the first listener instead of the configured one (0 = any free port).")
+    Integer port;
+
+    @Option(names = "--discovery-port", paramLabel = "PORT",
+            description = "Discovery-only listener port instead of the configured one (-1 = none).")
+    Integer discoveryPort;
+
+    @Option(names = "--host-threads", paramLabel = "N",
+            description = "Host threads that run the 80 simulated cores (default: configured, else all processors).")
+    Integer hostThreads;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+            description = "error, warn, info, debug or trace (default: ${DEFAULT-VALUE}).")
+    String logLevel;
+
+    @Option(names = {"-v", "--verbose"}, description = "Stack traces on errors, and debug logging.")
+    boolean verbose;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Level level = Level.toLevel(verbose ? "debug" : logLevel, null);
+        if (level == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "unknown log level '" + logLevel
+                    + "' (use error, warn, info, debug or trace)");
+        }
+        setLogLevel(level);
+        CardConfig card = config == null ? CardConfig.embeddedDefault() : CardConfig.load(config);
+        StartOverrides overrides = new StartOverrides(listen, port, discoveryPort, hostThreads);
+
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stopRequested.countDown();
+            try {
+                // Let the main thread finish the shutdown; the JVM halts when this hook returns.
+                stopped.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "k200-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+
+        try (CardProcess process = CardProcess.start(card, overrides)) {
+            LOG.info("card started: {}", process.summary());
+            stopRequested.await();
+            LOG.info("stopping the card");
+        } finally {
+            LOG.info("card stopped");
+            stopped.countDown();
+        }
+        return 0;
+    }
+
+    private static void setLogLevel(Level parsed) {
+        org.slf4j.Logger root = LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        if (root instanceof ch.qos.logback.classic.Logger) {
+            ((ch.qos.logback.classic.Logger) root).setLevel(parsed);
+        }
+    }
+}

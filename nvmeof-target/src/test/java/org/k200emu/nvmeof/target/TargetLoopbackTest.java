@@ -1,11 +1,13 @@
 package org.k200emu.nvmeof.target;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -183,6 +185,63 @@ class TargetLoopbackTest {
             TestHost.Completion c = h.connect(NQN, 1, 999, 32, 0);
             assertThat(c.sc()).isEqualTo(0x82);
             assertThat(c.dw0()).as("IATTR data, IPO CNTLID").isEqualTo(1 << 16 | 16);
+        }
+    }
+
+    @Test
+    void unknownRecordFormatIsIncompatible() throws IOException {
+        try (TestHost h = TestHost.open(address)) {
+            ByteBuffer connect = TestHost.sqe(0x7F);
+            connect.put(4, (byte) 0x01);
+            connect.putShort(40, (short) 1); // RECFMT 1: not defined
+            connect.putShort(44, (short) 31);
+            byte[] data = new byte[1024];
+            byte[] sub = NQN.getBytes(StandardCharsets.UTF_8);
+            System.arraycopy(sub, 0, data, 256, sub.length);
+            byte[] host = TestHost.HOST_NQN.getBytes(StandardCharsets.UTF_8);
+            System.arraycopy(host, 0, data, 512, host.length);
+            TestHost.Completion c = h.execute(connect, data, 0);
+            assertThat(c.sct()).isEqualTo(1);
+            assertThat(c.sc()).as("Connect Incompatible Format").isEqualTo(0x80);
+        }
+    }
+
+    @Test
+    void disconnectEndsOnlyThatIoQueue() throws IOException {
+        try (TestHost a = TestHost.open(address)) {
+            int cntlid = a.connect(NQN, 0, 0xFFFF, 32, 5000).dw0() & 0xFFFF;
+            a.enable();
+            try (TestHost io = TestHost.open(address)) {
+                io.connect(NQN, 1, cntlid, 64, 0);
+                ByteBuffer disconnect = TestHost.sqe(0x7F);
+                disconnect.put(4, (byte) 0x08);
+                assertThat(io.execute(disconnect, null, 0).status()).isZero();
+                assertThat(io.closedByPeer()).isTrue();
+            }
+            try (TestHost io = TestHost.open(address)) {
+                assertThat(io.connect(NQN, 1, cntlid, 64, 0).status()).as("queue 1 is free again").isZero();
+            }
+            assertThat(a.identify(1, 0).status()).isZero();
+        }
+    }
+
+    @Test
+    void shutdownClosesEveryConnectionAndRefusesNewOnes() throws IOException {
+        try (TestHost a = TestHost.open(address)) {
+            int cntlid = a.connect(NQN, 0, 0xFFFF, 32, 5000).dw0() & 0xFFFF;
+            a.enable();
+            try (TestHost io = TestHost.open(address)) {
+                io.connect(NQN, 1, cntlid, 64, 0);
+                assertThat(io.write(1, 0, Bytes.random(5, 4096), BLOCK).status()).isZero();
+                target.close();
+                assertThat(io.closedByPeer()).isTrue();
+                assertThat(a.closedByPeer()).isTrue();
+                assertThat(target.sessionCount()).isZero();
+            }
+        }
+        try (Socket s = new Socket()) {
+            assertThatThrownBy(() -> s.connect(address, 2000))
+                    .isInstanceOf(IOException.class);
         }
     }
 

@@ -58,12 +58,15 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Level level = Level.toLevel(verbose ? "debug" : logLevel, null);
+        Level level = Level.toLevel(logLevel, null);
         if (level == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "unknown log level '" + logLevel
                     + "' (use error, warn, info, debug or trace)");
         }
-        setLogLevel(level);
+        checkRange("--port", port, 0, 65535);
+        checkRange("--discovery-port", discoveryPort, -1, 65535);
+        checkRange("--host-threads", hostThreads, 1, Integer.MAX_VALUE);
+        setLogLevel(verbose ? Level.DEBUG : level);
         CardConfig card = config == null ? CardConfig.embeddedDefault() : CardConfig.load(config);
         StartOverrides overrides = new StartOverrides(listen, port, discoveryPort, hostThreads);
 
@@ -80,15 +83,34 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
         }, "k200-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
+        boolean started = false;
         try (CardProcess process = CardProcess.start(card, overrides)) {
+            started = true;
             LOG.info("card started: {}", process.summary());
             stopRequested.await();
             LOG.info("stopping the card");
         } finally {
-            LOG.info("card stopped");
+            if (started) {
+                LOG.info("card stopped");
+            } else {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // The JVM is already exiting; the hook returns at once.
+                }
+            }
             stopped.countDown();
         }
         return 0;
+    }
+
+    /** Command-line values are checked like the configuration file's: out of range is a bad argument. */
+    private void checkRange(String option, Integer value, int min, int max) {
+        if (value != null && (value < min || value > max)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "invalid value for " + option + ": " + value
+                    + (max == Integer.MAX_VALUE ? " (must be at least " + min + ")"
+                    : " (must be " + min + ".." + max + ")"));
+        }
     }
 
     private static void setLogLevel(Level parsed) {

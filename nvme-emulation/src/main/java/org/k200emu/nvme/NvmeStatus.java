@@ -46,6 +46,9 @@ public final class NvmeStatus {
     public static final int WRITE_FAULT = 0x280;
     public static final int UNRECOVERED_READ_ERROR = 0x281;
     public static final int COMPARE_FAILURE = 0x285;
+    // Path related (SCT 3): set by a host when the transport, not the controller, failed a command.
+    public static final int HOST_PATH_ERROR = 0x370;
+    public static final int HOST_ABORTED_COMMAND = 0x371;
 
     private NvmeStatus() {
     }

@@ -48,6 +48,23 @@ public record DiscoveryEntry(int trtype, int adrfam, int subtype, int treq, int 
         // TSAS for TCP: SECTYPE (byte 0) = 0, no security.
     }
 
+    /** Reads the 1024-byte entry at absolute index {@code at} (the inverse of {@link #encode}). */
+    public static DiscoveryEntry decode(ByteBuf in, int at) {
+        return new DiscoveryEntry(in.getUnsignedByte(at), in.getUnsignedByte(at + 1), in.getUnsignedByte(at + 2),
+                in.getUnsignedByte(at + 3), in.getUnsignedShortLE(at + 4), in.getUnsignedShortLE(at + 6),
+                in.getUnsignedShortLE(at + 8), text(in, at + 32, 32), text(in, at + 256, 256),
+                text(in, at + 512, 256));
+    }
+
+    /** An ASCII field without its NUL or space padding. */
+    private static String text(ByteBuf in, int at, int width) {
+        int n = 0;
+        while (n < width && in.getByte(at + n) != 0) {
+            n++;
+        }
+        return in.toString(at, n, StandardCharsets.US_ASCII).strip();
+    }
+
     /** Text fields: ASCII, space-padded (TRSVCID, TRADDR) or NUL-padded (SUBNQN). */
     private static void ascii(ByteBuf out, int at, int width, String value, boolean spacePad) {
         byte[] b = value.getBytes(StandardCharsets.US_ASCII);

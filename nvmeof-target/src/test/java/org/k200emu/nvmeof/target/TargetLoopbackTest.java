@@ -11,18 +11,11 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.k200emu.bdev.malloc.MallocBdev;
-import org.k200emu.cluster.CorePlacement;
-import org.k200emu.cluster.Mppa;
-import org.k200emu.cluster.MppaLayout;
-import org.k200emu.cluster.netty.CoreEventLoops;
-import org.k200emu.nvme.subsystem.Namespace;
 import org.k200emu.nvme.subsystem.Subsystem;
 import org.k200emu.nvmeof.tcp.pdu.Pdu;
 import org.k200emu.nvmeof.tcp.pdu.PduEncoder;
@@ -38,37 +31,26 @@ import org.k200emu.testing.Bytes;
  */
 class TargetLoopbackTest {
 
-    private static final String NQN = "nqn.2014-08.org.k200emu:test";
-    private static final String RESTRICTED = "nqn.2014-08.org.k200emu:restricted";
-    private static final int BLOCK = 512;
+    private static final String NQN = LoopbackTarget.NQN;
+    private static final String RESTRICTED = LoopbackTarget.RESTRICTED;
+    private static final int BLOCK = LoopbackTarget.BLOCK;
     /** Small H2CData limit so a 64 KiB write takes four R2Ts. */
     private static final TcpTransportSettings SETTINGS = new TcpTransportSettings(16384, 8192, 8, 128, 4);
 
-    private CoreEventLoops loops;
-    private MallocBdev bdev;
+    private LoopbackTarget card;
     private NvmeofTarget target;
     private InetSocketAddress address;
 
     @BeforeEach
     void start() {
-        Mppa mppa = Mppa.create(MppaLayout.of(2, 2, 1));
-        loops = CoreEventLoops.start(CorePlacement.interleaved(mppa, 2), CoreEventLoops.Transport.AUTO, false);
-        bdev = new MallocBdev("m0", BLOCK, 65536);
-        Subsystem open = Subsystem.nvm(NQN, null, "K200-LP test", true, List.of());
-        open.addNamespace(new Namespace(1, bdev, null, null));
-        Subsystem restricted = Subsystem.nvm(RESTRICTED, null, "K200-LP test", false,
-                List.of("nqn.2014-08.org.k200emu:someone-else"));
-        target = new NvmeofTarget(loops, SETTINGS, List.of(open, restricted),
-                List.of(new TargetPort(1, "127.0.0.1", 0, true)));
-        target.start();
-        address = target.boundAddresses().get(0);
+        card = new LoopbackTarget(SETTINGS);
+        target = card.target();
+        address = card.address();
     }
 
     @AfterEach
     void stop() {
-        target.close();
-        bdev.close();
-        loops.close();
+        card.close();
     }
 
     private TestHost admin(TestHost h, String nqn, int kato) throws IOException {

@@ -42,14 +42,34 @@ public final class PduEncoder {
     /**
      * A whole CapsuleCmd: header, the 64 readable bytes of {@code sqe64}, header digest, then the
      * readable bytes of {@code inCapsuleData} (copied; may be null or empty) and their digest.
-     * No padding (CPDA 0). Used by host-side tools and tests, not on the target's hot path.
+     * No padding (CPDA 0). Used by tests and tools; the initiator writes the data zero-copy after
+     * {@link #writeCapsuleCmdHeader}.
      */
     public static void writeCapsuleCmd(ByteBuf out, ByteBuf sqe64, ByteBuf inCapsuleData, boolean hdgst,
                                        boolean ddgst) {
+        int dataLength = inCapsuleData == null ? 0 : inCapsuleData.readableBytes();
+        writeCapsuleCmdHeader(out, sqe64, dataLength, hdgst, ddgst);
+        if (dataLength > 0) {
+            out.writeBytes(inCapsuleData, inCapsuleData.readerIndex(), dataLength);
+            if (ddgst) {
+                writeDataDigest(out, inCapsuleData);
+            }
+        }
+    }
+
+    /**
+     * The header of a CapsuleCmd (common header, SQE, header digest) whose {@code dataLength}
+     * bytes of in-capsule data the caller writes next, then their digest when {@code ddgst} and
+     * the data is non-empty. PLEN accounts for both.
+     */
+    public static void writeCapsuleCmdHeader(ByteBuf out, ByteBuf sqe64, int dataLength, boolean hdgst,
+                                             boolean ddgst) {
         if (sqe64.readableBytes() < Pdu.CapsuleCmd.SQE_LENGTH) {
             throw new IllegalArgumentException("SQE needs 64 readable bytes, has " + sqe64.readableBytes());
         }
-        int dataLength = inCapsuleData == null ? 0 : inCapsuleData.readableBytes();
+        if (dataLength < 0) {
+            throw new IllegalArgumentException("negative data length " + dataLength);
+        }
         int afterHeader = PduType.CAPSULE_CMD_HLEN + (hdgst ? DIGEST : 0);
         boolean dataDigest = ddgst && dataLength > 0;
         int plen = afterHeader + dataLength + (dataDigest ? DIGEST : 0);
@@ -58,12 +78,6 @@ public final class PduEncoder {
                 dataLength > 0 ? afterHeader : 0, plen);
         out.writeBytes(sqe64, sqe64.readerIndex(), Pdu.CapsuleCmd.SQE_LENGTH);
         writeHeaderDigest(out, start, PduType.CAPSULE_CMD_HLEN, hdgst);
-        if (dataLength > 0) {
-            out.writeBytes(inCapsuleData, inCapsuleData.readerIndex(), dataLength);
-            if (dataDigest) {
-                writeDataDigest(out, inCapsuleData);
-            }
-        }
     }
 
     /**

@@ -1,0 +1,65 @@
+package org.k200emu.nvmeof.host;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.util.concurrent.TimeUnit;
+import org.k200emu.cluster.netty.CoreEventLoops;
+
+/**
+ * The event loops a host's connections run on, and the socket channel class that goes with
+ * them: the card's own core event loops (co-processor mode), or a small group of its own (a
+ * load generator), which {@link #close()} then shuts down.
+ */
+public final class HostTransport implements AutoCloseable {
+
+    private final EventLoopGroup group;
+    private final Class<? extends SocketChannel> channelClass;
+    private final boolean owned;
+
+    private HostTransport(EventLoopGroup group, Class<? extends SocketChannel> channelClass, boolean owned) {
+        this.group = group;
+        this.channelClass = channelClass;
+        this.owned = owned;
+    }
+
+    /** Connections on the card's core event loops; closing this transport leaves them running. */
+    public static HostTransport on(CoreEventLoops loops) {
+        return new HostTransport(loops.group(), loops.socketChannelClass(), false);
+    }
+
+    /** A group of {@code threads} event loops of its own: epoll where available, else NIO. */
+    public static HostTransport create(int threads) {
+        if (Epoll.isAvailable()) {
+            return new HostTransport(new MultiThreadIoEventLoopGroup(threads, EpollIoHandler.newFactory()),
+                    EpollSocketChannel.class, true);
+        }
+        return new HostTransport(new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory()),
+                NioSocketChannel.class, true);
+    }
+
+    public EventLoopGroup group() {
+        return group;
+    }
+
+    public Class<? extends SocketChannel> channelClass() {
+        return channelClass;
+    }
+
+    /** "epoll" or "nio". */
+    public String transportName() {
+        return channelClass == EpollSocketChannel.class ? "epoll" : channelClass.getSimpleName();
+    }
+
+    @Override
+    public void close() {
+        if (owned) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+}

@@ -1,0 +1,502 @@
+package org.k200emu.nvmeof.host;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.k200emu.nvme.NvmeStatus;
+import org.k200emu.nvme.subsystem.DiscoveryEntry;
+import org.k200emu.nvme.subsystem.Subsystem;
+import org.k200emu.nvmeof.tcp.pdu.PduDecoder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The host side of one controller association on a remote NVMe/TCP target: the admin queue, the
+ * I/O queues the controller granted, the namespaces it reported, and the keep-alive that holds
+ * the association open. {@link #connect} performs the whole set-up a Linux host does (ICReq,
+ * Connect, CAP, CC.EN, CSTS.RDY, Identify, Number of Queues, namespaces, I/O queue Connects);
+ * {@link #close()} shuts the controller down (CC.SHN) and closes every connection.
+ */
+public final class RemoteController implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RemoteController.class);
+
+    /** Admin queues are 32 entries, as Linux makes them. */
+    static final int ADMIN_QUEUE_SIZE = 32;
+    /** NVMe/TCP admin queues take up to 8 KiB of in-capsule data. */
+    static final int ADMIN_IN_CAPSULE = 8192;
+    /** A C2HData PDU may carry a whole transfer; accept up to 16 MiB of it. */
+    static final int MAX_RECEIVED_PDU = (16 << 20) + 64;
+    static final long COMMAND_TIMEOUT_MILLIS = 10_000;
+
+    /** An admin command's outcome: status, CQE dwords 0-1, and the data read, if any. */
+    public record AdminResult(int status, int dw0, int dw1, byte[] data) {
+        AdminResult requireSuccess(String what) {
+            if (status != 0) {
+                throw new CompletionException(new NvmeCommandException(what, status));
+            }
+            return this;
+        }
+    }
+
+    /** A namespace of the remote controller, as Identify Namespace described it. */
+    public record RemoteNamespace(int nsid, int blockSize, long blocks) {
+        public long bytes() {
+            return blocks * blockSize;
+        }
+    }
+
+    /** Identify Controller fields the host uses. */
+    public record ControllerIdentity(String serial, String model, String firmware, String subnqn, int mdts,
+                                     int ioccsz, int maxCommands, long cap) {
+        /** Largest transfer in bytes (minimum page size 4 KiB); Integer.MAX_VALUE when unlimited. */
+        public int maxTransferBytes() {
+            return mdts == 0 || mdts > 18 ? Integer.MAX_VALUE : 4096 << mdts;
+        }
+
+        public int inCapsuleBytes() {
+            return Math.max(ioccsz * 16 - 64, 0);
+        }
+    }
+
+    private final HostOptions options;
+    private final HostTransport transport;
+    private final HostQueuePair admin;
+    private final List<HostQueuePair> ioQueues = new ArrayList<>();
+    private final List<RemoteNamespace> namespaces = new ArrayList<>();
+    private int cntlid;
+    private ControllerIdentity identity;
+    private ScheduledFuture<?> keepAlive;
+    private volatile boolean closed;
+
+    private RemoteController(HostOptions options, HostTransport transport, HostQueuePair admin) {
+        this.options = options;
+        this.transport = transport;
+        this.admin = admin;
+    }
+
+    /** Connects and sets up the association; fails with the reason (an NVMe status, an I/O error). */
+    public static CompletableFuture<RemoteController> connect(HostOptions options, HostTransport transport) {
+        return openQueue(options, transport, 0, ADMIN_QUEUE_SIZE - 1, ADMIN_IN_CAPSULE).thenCompose(adminQueue -> {
+            RemoteController rc = new RemoteController(options, transport, adminQueue);
+            return rc.setUp().handle((ok, error) -> {
+                if (error != null) {
+                    rc.abort();
+                    throw error instanceof CompletionException ? (CompletionException) error
+                            : new CompletionException(error);
+                }
+                return rc;
+            });
+        });
+    }
+
+    /** {@link #connect}, waiting for the outcome; throws the failure with its cause unwrapped. */
+    public static RemoteController connectNow(HostOptions options, HostTransport transport) throws IOException {
+        try {
+            return connect(options, transport).get(2 * COMMAND_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while connecting", e);
+        } catch (TimeoutException e) {
+            throw new IOException("timed out connecting to " + options.address() + ":" + options.port(), e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() instanceof CompletionException && e.getCause().getCause() != null
+                    ? e.getCause().getCause() : e.getCause();
+            if (cause instanceof IOException) {
+                throw (IOException) cause;
+            }
+            throw new IOException(cause.getMessage(), cause);
+        }
+    }
+
+    private static CompletableFuture<HostQueuePair> openQueue(HostOptions o, HostTransport t, int qid, int slots,
+                                                              int inCapsuleLimit) {
+        PduDecoder decoder = new PduDecoder(PduDecoder.Role.HOST, MAX_RECEIVED_PDU);
+        HostQueuePair queue = new HostQueuePair(qid, slots, inCapsuleLimit, o.headerDigest(), o.dataDigest(),
+                decoder);
+        Bootstrap b = new Bootstrap().group(t.group()).channel(t.channelClass())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast("pdu-decoder", decoder);
+                        ch.pipeline().addLast("queue-pair", queue);
+                    }
+                });
+        CompletableFuture<HostQueuePair> result = new CompletableFuture<>();
+        ChannelFuture connecting = b.connect(o.address(), o.port());
+        connecting.addListener(f -> {
+            if (!f.isSuccess()) {
+                result.completeExceptionally(new IOException("cannot connect to " + o.address() + ":" + o.port()
+                        + ": " + f.cause().getMessage(), f.cause()));
+                return;
+            }
+            queue.established().whenComplete((q, e) -> {
+                if (e != null) {
+                    result.completeExceptionally(e);
+                } else {
+                    result.complete(q);
+                }
+            });
+        });
+        return result.orTimeout(COMMAND_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    // ---- Set-up -------------------------------------------------------------------------
+
+    private CompletableFuture<Void> setUp() {
+        return fabricsConnect(admin, 0, 0xFFFF, ADMIN_QUEUE_SIZE - 1, options.katoMillis())
+                .thenCompose(r -> {
+                    cntlid = r.dw0() & 0xFFFF;
+                    return propertyGet(0x00, 8);
+                })
+                .thenCompose(cap -> {
+                    long capValue = (cap.dw0() & 0xFFFF_FFFFL) | ((long) cap.dw1() << 32);
+                    long readyTimeout = Math.max(((capValue >>> 24) & 0xFF) * 500, 500);
+                    return propertySet(0x14, 1 | 6 << 16 | 4 << 20)
+                            .thenCompose(x -> awaitReady(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(readyTimeout)))
+                            .thenCompose(x -> identifyController(capValue));
+                })
+                .thenCompose(x -> isDiscovery() ? CompletableFuture.completedFuture(null) : setUpNvm())
+                .thenRun(this::startKeepAlive);
+    }
+
+    private CompletableFuture<Void> setUpNvm() {
+        int wanted = options.ioQueues();
+        CompletableFuture<Integer> granted = wanted == 0 ? CompletableFuture.completedFuture(0)
+                : adminCommand(c -> c.opcode(0x09).cdw(10, 0x07).cdw(11, (wanted - 1) | (wanted - 1) << 16), 0)
+                        .thenApply(r -> {
+                            r.requireSuccess("Set Features (Number of Queues)");
+                            int nsq = (r.dw0() & 0xFFFF) + 1;
+                            int ncq = (r.dw0() >>> 16) + 1;
+                            return Math.min(wanted, Math.min(nsq, ncq));
+                        });
+        return granted.thenCompose(n -> readNamespaces().thenCompose(x -> openIoQueues(n)));
+    }
+
+    private CompletableFuture<Void> readNamespaces() {
+        return adminCommand(c -> c.opcode(0x06).nsid(0).cdw(10, 0x02), 4096).thenCompose(r -> {
+            r.requireSuccess("Identify (active namespace list)");
+            ByteBuf list = Unpooled.wrappedBuffer(r.data());
+            CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+            for (int i = 0; i < 1024; i++) {
+                int nsid = list.getIntLE(4 * i);
+                if (nsid == 0) {
+                    break;
+                }
+                chain = chain.thenCompose(x -> identifyNamespace(nsid));
+            }
+            return chain;
+        });
+    }
+
+    private CompletableFuture<Void> identifyNamespace(int nsid) {
+        return adminCommand(c -> c.opcode(0x06).nsid(nsid).cdw(10, 0x00), 4096).thenAccept(r -> {
+            r.requireSuccess("Identify Namespace " + nsid);
+            ByteBuf ns = Unpooled.wrappedBuffer(r.data());
+            long nsze = ns.getLongLE(0);
+            int format = ns.getUnsignedByte(26) & 0xF;
+            int lbads = ns.getUnsignedByte(128 + 4 * format + 2);
+            if (nsze > 0 && lbads >= 9 && lbads < 31) {
+                synchronized (namespaces) {
+                    namespaces.add(new RemoteNamespace(nsid, 1 << lbads, nsze));
+                }
+            }
+        });
+    }
+
+    private CompletableFuture<Void> openIoQueues(int count) {
+        int size = (int) Math.min(options.queueSize(), (identity.cap() & 0xFFFF) + 1);
+        List<CompletableFuture<HostQueuePair>> opening = new ArrayList<>();
+        for (int qid = 1; qid <= count; qid++) {
+            int q = qid;
+            opening.add(openQueue(options, transport, q, size - 1, identity.inCapsuleBytes())
+                    .thenCompose(queue -> fabricsConnect(queue, q, cntlid, size - 1, 0).thenApply(r -> queue)));
+        }
+        return CompletableFuture.allOf(opening.toArray(new CompletableFuture<?>[0])).thenRun(() -> {
+            for (CompletableFuture<HostQueuePair> f : opening) {
+                ioQueues.add(f.join());
+            }
+        });
+    }
+
+    private CompletableFuture<Void> identifyController(long cap) {
+        return adminCommand(c -> c.opcode(0x06).nsid(0).cdw(10, 0x01), 4096).thenAccept(r -> {
+            r.requireSuccess("Identify Controller");
+            ByteBuf id = Unpooled.wrappedBuffer(r.data());
+            identity = new ControllerIdentity(ascii(id, 4, 20), ascii(id, 24, 40), ascii(id, 64, 8),
+                    ascii(id, 768, 256), id.getUnsignedByte(77), id.getIntLE(1792), id.getUnsignedShortLE(514), cap);
+        });
+    }
+
+    private CompletableFuture<Void> awaitReady(long deadlineNanos) {
+        return propertyGet(0x1C, 4).thenCompose(csts -> {
+            if ((csts.dw0() & 0x2) != 0) {
+                throw new CompletionException(new IOException("controller fatal status (CSTS.CFS) on enable"));
+            }
+            if ((csts.dw0() & 1) != 0) {
+                return CompletableFuture.completedFuture(null);
+            }
+            if (System.nanoTime() > deadlineNanos) {
+                throw new CompletionException(new IOException("controller not ready within CAP.TO"));
+            }
+            CompletableFuture<Void> later = new CompletableFuture<>();
+            admin.eventLoop().schedule(() -> {
+                awaitReady(deadlineNanos).whenComplete((v, e) -> {
+                    if (e != null) {
+                        later.completeExceptionally(e);
+                    } else {
+                        later.complete(null);
+                    }
+                });
+            }, 10, TimeUnit.MILLISECONDS);
+            return later;
+        });
+    }
+
+    private void startKeepAlive() {
+        int kato = options.katoMillis();
+        if (kato <= 0) {
+            return;
+        }
+        long period = Math.max(kato / 2, 100);
+        keepAlive = admin.eventLoop().scheduleAtFixedRate(() -> {
+            HostCommand c = admin.acquire();
+            if (c != null) {
+                c.opcode(0x18).onCompletion(done -> {
+                    if (!done.succeeded() && !closed) {
+                        LOG.warn("{}: Keep Alive failed: {}", this, NvmeStatus.name(done.status()));
+                    }
+                });
+                admin.submit(c);
+            }
+        }, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    // ---- Admin commands -----------------------------------------------------------------
+
+    private CompletableFuture<AdminResult> fabricsConnect(HostQueuePair queue, int qid, int cntlidWanted, int sqsize,
+                                                          int kato) {
+        ByteBuf data = Unpooled.buffer(1024);
+        data.writeZero(1024);
+        data.setLong(0, options.hostId().getMostSignificantBits());
+        data.setLong(8, options.hostId().getLeastSignificantBits());
+        data.setShortLE(16, cntlidWanted);
+        writeNqn(data, 256, options.subnqn());
+        writeNqn(data, 512, options.hostNqn());
+        return execute(queue, c -> {
+            c.opcode(0x7F);
+            c.sqe().setByte(4, 0x01);
+            c.sqe().setShortLE(42, qid);
+            c.sqe().setShortLE(44, sqsize);
+            c.sqe().setIntLE(48, kato);
+            c.writeFrom(data);
+        }, 0).whenComplete((r, e) -> data.release()).thenApply(r -> {
+            if (r.status() != 0) {
+                throw new CompletionException(new NvmeCommandException("Connect to " + options.subnqn()
+                        + " (queue " + qid + ") refused", r.status()));
+            }
+            return r;
+        });
+    }
+
+    private static void writeNqn(ByteBuf data, int at, String nqn) {
+        byte[] b = nqn.getBytes(StandardCharsets.UTF_8);
+        data.setBytes(at, b, 0, Math.min(b.length, 255));
+    }
+
+    private CompletableFuture<AdminResult> propertyGet(int offset, int size) {
+        return execute(admin, c -> {
+            c.opcode(0x7F);
+            c.sqe().setByte(4, 0x04);
+            c.sqe().setByte(40, size == 8 ? 1 : 0);
+            c.sqe().setIntLE(44, offset);
+        }, 0).thenApply(r -> r.requireSuccess("Property Get " + Integer.toHexString(offset) + "h"));
+    }
+
+    private CompletableFuture<AdminResult> propertySet(int offset, long value) {
+        return execute(admin, c -> {
+            c.opcode(0x7F);
+            c.sqe().setByte(4, 0x00);
+            c.sqe().setIntLE(44, offset);
+            c.sqe().setLongLE(48, value);
+        }, 0).thenApply(r -> r.requireSuccess("Property Set " + Integer.toHexString(offset) + "h"));
+    }
+
+    /** Runs an admin command: {@code fill} sets the SQE, {@code readLength} bytes of data come back. */
+    public CompletableFuture<AdminResult> adminCommand(Consumer<HostCommand> fill, int readLength) {
+        return execute(admin, fill, readLength);
+    }
+
+    private static CompletableFuture<AdminResult> execute(HostQueuePair queue, Consumer<HostCommand> fill,
+                                                          int readLength) {
+        CompletableFuture<AdminResult> result = new CompletableFuture<>();
+        queue.eventLoop().execute(() -> {
+            HostCommand c = queue.acquire();
+            if (c == null) {
+                result.completeExceptionally(new IOException("no free slot on " + queue));
+                return;
+            }
+            fill.accept(c);
+            ByteBuf into = readLength > 0 ? Unpooled.buffer(readLength) : null;
+            if (into != null) {
+                c.readInto(into, readLength);
+            }
+            c.onCompletion(done -> {
+                byte[] data = into == null ? null : ByteBufUtil.getBytes(into);
+                if (into != null) {
+                    into.release();
+                }
+                result.complete(new AdminResult(done.status(), done.dw0(), done.dw1(), data));
+            });
+            queue.submit(c);
+        });
+        return result.orTimeout(COMMAND_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** The discovery log page (discovery controllers only): every entry, in order. */
+    public CompletableFuture<List<DiscoveryEntry>> discoveryLog() {
+        return getLogPage(0x70, 1024).thenCompose(header -> {
+            long records = Unpooled.wrappedBuffer(header).getLongLE(8);
+            int length = (int) Math.min(1024 * (records + 1), 1024 * 1024);
+            return getLogPage(0x70, length).thenApply(page -> {
+                ByteBuf b = Unpooled.wrappedBuffer(page);
+                long n = Math.min(b.getLongLE(8), length / 1024 - 1);
+                List<DiscoveryEntry> out = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    out.add(DiscoveryEntry.decode(b, 1024 * (i + 1)));
+                }
+                return out;
+            });
+        });
+    }
+
+    private CompletableFuture<byte[]> getLogPage(int lid, int length) {
+        int numd = length / 4 - 1;
+        return adminCommand(c -> c.opcode(0x02).nsid(0).cdw(10, lid | (numd & 0xFFFF) << 16)
+                .cdw(11, numd >>> 16), length).thenApply(r -> r.requireSuccess("Get Log Page " + lid).data());
+    }
+
+    // ---- State --------------------------------------------------------------------------
+
+    public boolean isDiscovery() {
+        return Subsystem.DISCOVERY_NQN.equals(options.subnqn());
+    }
+
+    public int cntlid() {
+        return cntlid;
+    }
+
+    public ControllerIdentity identity() {
+        return identity;
+    }
+
+    public HostOptions options() {
+        return options;
+    }
+
+    public List<RemoteNamespace> namespaces() {
+        synchronized (namespaces) {
+            return List.copyOf(namespaces);
+        }
+    }
+
+    /** The namespace with this NSID, or null. */
+    public RemoteNamespace namespace(int nsid) {
+        for (RemoteNamespace ns : namespaces()) {
+            if (ns.nsid() == nsid) {
+                return ns;
+            }
+        }
+        return null;
+    }
+
+    public List<HostQueuePair> ioQueues() {
+        return Collections.unmodifiableList(ioQueues);
+    }
+
+    public HostQueuePair adminQueue() {
+        return admin;
+    }
+
+    /**
+     * Normal shutdown: CC.SHN, a short wait for the controller to acknowledge, then every
+     * connection closes. Commands still in flight complete with Host Path Error. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        if (admin.eventLoop().inEventLoop()) {
+            abort(); // cannot wait for anything on the loop that would deliver it
+            return;
+        }
+        closed = true;
+        if (keepAlive != null) {
+            keepAlive.cancel(false);
+        }
+        for (HostQueuePair q : ioQueues) {
+            q.close();
+        }
+        if (admin.isLive() && identity != null) {
+            try {
+                propertySet(0x14, 1 | 6 << 16 | 4 << 20 | 1 << 14).get(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.debug("{}: shutdown notification not acknowledged: {}", this, e.toString());
+            }
+        }
+        admin.close();
+        try {
+            admin.channel().closeFuture().await(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Closes every connection at once, without the shutdown notification. Any thread, never blocks. */
+    public void abort() {
+        closed = true;
+        if (keepAlive != null) {
+            keepAlive.cancel(false);
+        }
+        for (HostQueuePair q : ioQueues) {
+            q.close();
+        }
+        admin.close();
+    }
+
+    private static String ascii(ByteBuf b, int at, int width) {
+        int n = 0;
+        while (n < width && b.getByte(at + n) != 0) {
+            n++;
+        }
+        return b.toString(at, n, StandardCharsets.US_ASCII).strip();
+    }
+
+    @Override
+    public String toString() {
+        return "remote-controller[" + cntlid + " " + options.subnqn() + " at " + options.address() + ":"
+                + options.port() + "]";
+    }
+}

@@ -1,0 +1,56 @@
+package org.k200emu.nvmeof.target;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import org.k200emu.bdev.malloc.MallocBdev;
+import org.k200emu.cluster.CorePlacement;
+import org.k200emu.cluster.Mppa;
+import org.k200emu.cluster.MppaLayout;
+import org.k200emu.cluster.netty.CoreEventLoops;
+import org.k200emu.nvme.subsystem.Namespace;
+import org.k200emu.nvme.subsystem.Subsystem;
+
+/**
+ * A small card for tests: 2 clusters x 2 cores on 2 host threads, one 32 MiB malloc namespace in
+ * subsystem {@link #NQN} (any host), an empty subsystem {@link #RESTRICTED} that admits one other
+ * host, and the target listening on an ephemeral 127.0.0.1 port.
+ */
+public final class LoopbackTarget implements AutoCloseable {
+
+    public static final String NQN = "nqn.2014-08.org.k200emu:test";
+    public static final String RESTRICTED = "nqn.2014-08.org.k200emu:restricted";
+    public static final int BLOCK = 512;
+    public static final long BLOCKS = 65536;
+
+    private final CoreEventLoops loops;
+    private final MallocBdev bdev;
+    private final NvmeofTarget target;
+
+    public LoopbackTarget(TcpTransportSettings settings) {
+        Mppa mppa = Mppa.create(MppaLayout.of(2, 2, 1));
+        loops = CoreEventLoops.start(CorePlacement.interleaved(mppa, 2), CoreEventLoops.Transport.AUTO, false);
+        bdev = new MallocBdev("m0", BLOCK, BLOCKS);
+        Subsystem open = Subsystem.nvm(NQN, null, "K200-LP test", true, List.of());
+        open.addNamespace(new Namespace(1, bdev, null, null));
+        Subsystem restricted = Subsystem.nvm(RESTRICTED, null, "K200-LP test", false,
+                List.of("nqn.2014-08.org.k200emu:someone-else"));
+        target = new NvmeofTarget(loops, settings, List.of(open, restricted),
+                List.of(new TargetPort(1, "127.0.0.1", 0, true)));
+        target.start();
+    }
+
+    public NvmeofTarget target() {
+        return target;
+    }
+
+    public InetSocketAddress address() {
+        return target.boundAddresses().get(0);
+    }
+
+    @Override
+    public void close() {
+        target.close();
+        bdev.close();
+        loops.close();
+    }
+}

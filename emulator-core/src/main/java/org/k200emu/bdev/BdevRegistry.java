@@ -27,7 +27,13 @@ public final class BdevRegistry implements AutoCloseable {
         BdevRegistry registry = new BdevRegistry();
         try {
             for (int i = 0; i < config.bdevs().size(); i++) {
-                registry.add(make(config.bdevs().get(i), "bdevs[" + i + "]"));
+                Bdev bdev = make(config.bdevs().get(i), "bdevs[" + i + "]");
+                try {
+                    registry.add(bdev);
+                } catch (RuntimeException e) {
+                    bdev.close(); // made but not registered: the registry's close would miss it
+                    throw e;
+                }
             }
             return registry;
         } catch (RuntimeException e) {

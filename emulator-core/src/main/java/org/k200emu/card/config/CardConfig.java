@@ -205,6 +205,10 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
                 return dflt;
             }
             if (json.isIntegralNumber()) {
+                // Negative or beyond a long: asLong() would pass it on as a sentinel or wrapped.
+                if (!json.canConvertToLong() || json.asLong() < 0) {
+                    throw error("must be a size such as 1GiB, 512MiB or a number of bytes, not " + json.asText());
+                }
                 return json.asLong();
             }
             if (!json.isTextual()) {
@@ -283,8 +287,9 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
             int control = n.field("controlPlaneClusters").integer(1, 1, count - 1);
             int threads = n.field("hostThreads").integer(0, 0, count * cores);
             String idle = n.field("idle").text("block");
-            if (!Set.of("spin", "yield", "backoff", "block").contains(idle)) {
-                throw n.field("idle").error("must be spin, yield, backoff or block, not '" + idle + "'");
+            // The host threads are Netty event loops: they either sleep in epoll or never sleep.
+            if (!Set.of("spin", "block").contains(idle)) {
+                throw n.field("idle").error("must be block or spin, not '" + idle + "'");
             }
             return new Clusters(count, cores, control, threads, idle);
         }
@@ -295,7 +300,9 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
             if (name == null || !name.matches("[A-Za-z0-9_.-]{1,64}")) {
                 throw n.field("name").error("needs a name of 1-64 letters, digits, '_', '.' or '-'");
             }
-            String type = n.field("type").text(null);
+            Node typeNode = n.field("type");
+            // YAML reads an unquoted null as no value at all; here it can only mean the null bdev.
+            String type = typeNode.json() != null && typeNode.json().isNull() ? "null" : typeNode.text(null);
             if (type == null || !Set.of("null", "malloc", "file").contains(type)) {
                 throw n.field("type").error("must be null, malloc or file");
             }

@@ -19,11 +19,12 @@ public final class Nqn {
         if (nqn.startsWith("nqn.2014-08.org.nvmexpress:uuid:")) {
             return nqn.length() == 32 + 36 ? null : "a UUID NQN ends with a 36-character UUID";
         }
-        if (!nqn.matches("nqn\\.[0-9]{4}-[0-9]{2}\\.[^:\\s]+:\\S+")) {
-            return "not an NQN: '" + nqn + "' (expected nqn.yyyy-mm.reverse.domain:name)";
-        }
+        // Before the pattern, which the discovery NQN (no ':') would fail with a misleading reason.
         if (nqn.equals("nqn.2014-08.org.nvmexpress.discovery")) {
             return "the discovery NQN cannot name a subsystem";
+        }
+        if (!nqn.matches("nqn\\.[0-9]{4}-[0-9]{2}\\.[^:\\s]+:\\S+")) {
+            return "not an NQN: '" + nqn + "' (expected nqn.yyyy-mm.reverse.domain:name)";
         }
         return null;
     }

@@ -3,11 +3,17 @@ package org.k200emu.cli;
 import picocli.CommandLine;
 
 /** {@code k200 --version}: the build's version, from the jar manifest when packaged. */
-final class Version implements CommandLine.IVersionProvider {
+public final class Version implements CommandLine.IVersionProvider {
+
+    /** The version, or "(development build)" when not run from the packaged jar. */
+    public static String current() {
+        String v = K200.class.getPackage().getImplementationVersion();
+        return v == null ? "(development build)" : v;
+    }
+
     @Override
     public String[] getVersion() {
-        String v = K200.class.getPackage().getImplementationVersion();
-        return new String[] {"k200-emu " + (v == null ? "(development build)" : v),
+        return new String[] {"k200-emu " + current(),
                 "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
     }
 }

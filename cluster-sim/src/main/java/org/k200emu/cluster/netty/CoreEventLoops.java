@@ -64,6 +64,7 @@ public final class CoreEventLoops implements AutoCloseable {
     private final Transport transport;
     private final MultiThreadIoEventLoopGroup group;
     private final IoEventLoop[] loops;
+    private final long[] threadIds;
 
     private CoreEventLoops(CorePlacement placement, Transport transport, boolean spin) {
         this.placement = placement;
@@ -111,8 +112,9 @@ public final class CoreEventLoops implements AutoCloseable {
         }
         // Netty starts a loop's thread on its first task; start them all now so every core has a
         // running host thread (and is bound to it) before anyone offers it a message.
-        for (IoEventLoop loop : loops) {
-            loop.submit(() -> { }).syncUninterruptibly();
+        this.threadIds = new long[n];
+        for (int host = 0; host < n; host++) {
+            threadIds[host] = loops[host].submit(() -> Thread.currentThread().getId()).syncUninterruptibly().getNow();
         }
     }
 
@@ -232,6 +234,26 @@ public final class CoreEventLoops implements AutoCloseable {
             default:
                 return "nio";
         }
+    }
+
+    /**
+     * Bytes allocated on the heap so far by the host threads (the JVM's per-thread allocation
+     * counters), or -1 where the JVM does not count. For measuring what the data path allocates.
+     */
+    public long allocatedBytes() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        if (!(mx instanceof com.sun.management.ThreadMXBean)) {
+            return -1;
+        }
+        com.sun.management.ThreadMXBean counters = (com.sun.management.ThreadMXBean) mx;
+        if (!counters.isThreadAllocatedMemorySupported() || !counters.isThreadAllocatedMemoryEnabled()) {
+            return -1;
+        }
+        long sum = 0;
+        for (long b : counters.getThreadAllocatedBytes(threadIds)) {
+            sum += Math.max(b, 0);
+        }
+        return sum;
     }
 
     /** Shuts the loops down (closing their channels), waits for the threads, and unbinds the cores. */

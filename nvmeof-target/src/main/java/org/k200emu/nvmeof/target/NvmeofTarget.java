@@ -51,6 +51,7 @@ public final class NvmeofTarget implements DiscoveryLogSource, AutoCloseable {
     private final Set<ControllerSession> sessions = ConcurrentHashMap.newKeySet();
     private final Map<EventLoop, AtomicInteger> placementCursor = new ConcurrentHashMap<>();
     private final AtomicLong discoveryGeneration = new AtomicLong(1);
+    private final AtomicLong closedQueuesIoCommands = new AtomicLong();
     private volatile boolean closed;
 
     public NvmeofTarget(CoreEventLoops loops, TcpTransportSettings settings, List<Subsystem> subsystems,
@@ -269,7 +270,18 @@ public final class NvmeofTarget implements DiscoveryLogSource, AutoCloseable {
     }
 
     void connectionClosed(TcpQueuePair queue) {
-        connections.remove(queue);
+        if (connections.remove(queue)) {
+            closedQueuesIoCommands.addAndGet(queue.ioCommands());
+        }
+    }
+
+    /** I/O commands completed so far on every queue, open or closed (statistics, approximate while running). */
+    public long ioCommandsCompleted() {
+        long n = closedQueuesIoCommands.get();
+        for (TcpQueuePair q : connections) {
+            n += q.ioCommands();
+        }
+        return n;
     }
 
     void sessionClosed(ControllerSession session) {

@@ -89,6 +89,8 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
     private int inFlight;
     /** Of those, Asynchronous Event Requests (they stay outstanding by design). */
     private int eventRequestsInFlight;
+    /** I/O commands completed on this queue (statistics; read racily by other threads). */
+    private long ioCommands;
     private boolean inRead;
     private boolean flushPending;
     private boolean flushScheduled;
@@ -457,6 +459,9 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
     @Override
     public void completed(NvmeRequest req) {
         inFlight--;
+        if (qid != 0) {
+            ioCommands++;
+        }
         if (qid == 0 && req.opcode() == AdminOpcode.ASYNC_EVENT_REQUEST.opcode()) {
             eventRequestsInFlight--;
         }
@@ -632,6 +637,10 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
 
     int qid() {
         return qid;
+    }
+
+    long ioCommands() {
+        return ioCommands;
     }
 
     @Override

@@ -39,9 +39,9 @@ public record TcpTransportSettings(int maxH2CData, int inCapsuleDataSize, int md
         }
     }
 
-    /** 128 KiB H2CData, 8 KiB in-capsule, 1 MiB transfers, 128-entry queues, 64 I/O queues. */
+    /** 128 KiB H2CData, 8 KiB in-capsule, 1 MiB transfers, queues of up to 1024 entries, 64 I/O queues. */
     public static TcpTransportSettings defaults() {
-        return new TcpTransportSettings(128 * 1024, 8192, 8, 128, 64);
+        return new TcpTransportSettings(128 * 1024, 8192, 8, 1024, 64);
     }
 
     /** Largest transfer one command may move, in bytes. */

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The k200 NVMe/TCP target's performance on this machine's own cores, next to the loopback TCP
+# ceiling measured in the same run. Not a test: run it by hand on an otherwise quiet machine.
+#
+#   benchmarks/target-vs-loopback.sh            (RUNTIME=10 RAMP=2 TARGET_CPU=0 HOST_CPU=1)
+#
+# The target (null namespace, one host thread that polls) is pinned to TARGET_CPU; `k200 bench`
+# (the k200 initiator) to HOST_CPU. The ceiling: iperf3 (bandwidth) and sockperf ping-pong
+# (latency) between the same two CPUs. Writes docs/benchmarks/<UTC time>/ with one JSON per job,
+# the target logs, and summary.json; prints the table.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNTIME=${RUNTIME:-10}
+RAMP=${RAMP:-2}
+TARGET_CPU=${TARGET_CPU:-0}
+HOST_CPU=${HOST_CPU:-1}
+JAR=cli/target/k200.jar
+NQN=nqn.2014-08.org.k200emu:bench
+STAMP=$(date -u +%Y%m%d-%H%M%S)
+OUT=docs/benchmarks/$STAMP
+JAVA=(java -Xms512m -Xmx512m -XX:+UseParallelGC -XX:+AlwaysPreTouch)
+
+for tool in sockperf iperf3 taskset python3; do
+  if ! command -v $tool >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q sockperf iperf3 util-linux >/dev/null
+    else
+      echo "need $tool (Debian package: sockperf, iperf3)" >&2; exit 1
+    fi
+  fi
+done
+[ -f "$JAR" ] || mvn -B -q -DskipTests package
+mkdir -p "$OUT"
+
+echo "== loopback ceiling (CPU $TARGET_CPU <-> CPU $HOST_CPU)"
+taskset -c "$TARGET_CPU" iperf3 -s -1 -p 5299 >/dev/null 2>&1 &
+sleep 1
+taskset -c "$HOST_CPU" iperf3 -c 127.0.0.1 -p 5299 -t "$RUNTIME" -J > "$OUT/iperf3.json"
+wait
+taskset -c "$TARGET_CPU" sockperf sr --tcp -i 127.0.0.1 -p 11111 >/dev/null 2>&1 &
+SP=$!
+sleep 1
+taskset -c "$HOST_CPU" sockperf pp --tcp -i 127.0.0.1 -p 11111 -m 64 -t "$RUNTIME" --full-rtt \
+  > "$OUT/sockperf.txt" 2>&1 || true
+kill $SP 2>/dev/null || true
+wait 2>/dev/null || true
+
+# name rw bs iodepth numjobs
+JOBS=(
+  "randread-4k-qd32 randread 4k 32 1"
+  "randwrite-4k-qd32 randwrite 4k 32 1"
+  "randread-4k-qd128x4 randread 4k 128 4"
+  "read-128k-qd16 read 128k 16 1"
+  "write-128k-qd16 write 128k 16 1"
+  "randread-4k-qd1 randread 4k 1 1"
+)
+for j in "${JOBS[@]}"; do
+  read -r name rw bs depth jobs <<< "$j"
+  echo "== $name"
+  taskset -c "$TARGET_CPU" "${JAVA[@]}" -jar "$JAR" start -c benchmarks/null-target.yaml \
+    > "$OUT/target-$name.log" 2>&1 &
+  TGT=$!
+  for i in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/4420) 2>/dev/null && break; sleep 0.2; done
+  taskset -c "$HOST_CPU" "${JAVA[@]}" -jar "$JAR" bench --name "$name" --target 127.0.0.1:4420 --subnqn "$NQN" \
+    --rw "$rw" --bs "$bs" --iodepth "$depth" --numjobs "$jobs" --runtime "$RUNTIME" --ramp_time "$RAMP" \
+    --io-threads 1 -q -o "$OUT" --base "$name" | sed -n '2,4p'
+  kill -TERM $TGT
+  wait $TGT || true
+done
+
+python3 - "$OUT" "$RUNTIME" <<'PY'
+import json, re, sys, os, platform, datetime
+out, runtime = sys.argv[1], sys.argv[2]
+iperf = json.load(open(f"{out}/iperf3.json"))
+ceiling_mbps = iperf["end"]["sum_received"]["bits_per_second"] / 8e6
+sp = open(f"{out}/sockperf.txt").read()
+def pct(p):
+    m = re.search(r"percentile %s\s*=\s*([0-9.]+)" % re.escape(p), sp)
+    return float(m.group(1)) if m else float("nan")
+m = re.search(r"avg-rtt=([0-9.]+)", sp) or re.search(r"avg-latency=([0-9.]+)", sp)
+rtt = {"mean": float(m.group(1)) if m else float("nan"), "p99": pct("99.000"), "p99.9": pct("99.900")}
+rows = []
+for name in ["randread-4k-qd32", "randwrite-4k-qd32", "randread-4k-qd128x4", "read-128k-qd16",
+             "write-128k-qd16", "randread-4k-qd1"]:
+    r = json.load(open(f"{out}/{name}.json"))["jobs"][0]
+    log = open(f"{out}/target-{name}.log").read()
+    a = re.search(r"([0-9.]+) bytes per I/O command", log)
+    bs = 4096 if "4k" in name else 131072
+    ceiling_iops = ceiling_mbps * 1e6 / bs
+    rows.append({"job": name, "iops": r["iops"], "mbps": r["mbps"],
+                 "lat_mean_us": r["latency"]["meanUs"], "lat_p99_us": r["latency"]["p99Us"],
+                 "lat_p999_us": r["latency"]["p999Us"], "errors": r["errors"],
+                 "ratio_to_ceiling": r["mbps"] / ceiling_mbps,
+                 "ceiling_iops_at_bs": ceiling_iops,
+                 "target_alloc_bytes_per_io": float(a.group(1)) if a else None,
+                 "initiator_alloc_bytes_per_io": r.get("allocatedBytesPerIo")})
+summary = {"date": datetime.datetime.utcnow().isoformat() + "Z", "runtime_s": int(runtime),
+           "machine": {"cpus": os.cpu_count(), "kernel": platform.release(), "python_platform": platform.platform()},
+           "loopback": {"iperf3_mbps": ceiling_mbps, "sockperf_rtt_us": rtt}, "jobs": rows}
+json.dump(summary, open(f"{out}/summary.json", "w"), indent=2)
+print()
+print(f"loopback ceiling: iperf3 {ceiling_mbps:.0f} MB/s; sockperf round trip mean {rtt['mean']:.1f} us,"
+      f" p99 {rtt['p99']:.1f} us, p99.9 {rtt['p99.9']:.1f} us")
+print(f"{'job':22} {'IOPS':>10} {'MB/s':>9} {'of ceiling':>10} {'mean us':>8} {'p99 us':>8} {'p99.9 us':>9} {'B/IO tgt':>9}")
+for r in rows:
+    alloc = "" if r["target_alloc_bytes_per_io"] is None else f"{r['target_alloc_bytes_per_io']:.1f}"
+    print(f"{r['job']:22} {r['iops']:>10.0f} {r['mbps']:>9.1f} {r['ratio_to_ceiling']:>10.2f} "
+          f"{r['lat_mean_us']:>8.1f} {r['lat_p99_us']:>8.1f} {r['lat_p999_us']:>9.1f} {alloc:>9}")
+qd1 = rows[-1]
+print(f"QD1 latency vs loopback round trip: mean {qd1['lat_mean_us'] / rtt['mean']:.2f}x,"
+      f" p99 {qd1['lat_p99_us'] / rtt['p99']:.2f}x, p99.9 {qd1['lat_p999_us'] / rtt['p99.9']:.2f}x")
+print(f"wrote {out}/summary.json")
+PY

@@ -33,6 +33,10 @@ public final class K200 implements Runnable {
     }
 
     public static void main(String[] args) {
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            // Leak tracking samples buffers and records stack traces: for tests, not for a running card.
+            io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.DISABLED);
+        }
         // During a signal-driven shutdown this blocks until the hooks finish, which is harmless.
         System.exit(commandLine().execute(args));
     }

@@ -77,6 +77,33 @@ public final class CoreCounters {
         }
     }
 
+    /**
+     * Records {@code cycles} duty cycles that the core's group skipped because the core had
+     * nothing to do: idle cycles, counted in bulk when the core next runs. Owner thread only.
+     */
+    void skipped(long cycles) {
+        if (cycles <= 0) {
+            return;
+        }
+        POLLS.setOpaque(this, polls + cycles);
+        IDLE.setOpaque(this, idleCycles + cycles);
+        long room = WINDOW_CYCLES - windowCycles;
+        if (cycles < room) {
+            windowCycles += (int) cycles;
+            if (recentCycles < WINDOW_CYCLES) {
+                RECENT_BUSY.setOpaque(this, windowBusy);
+                RECENT_CYCLES.setOpaque(this, windowCycles);
+            }
+            return;
+        }
+        // The window closes inside the skipped stretch; a stretch longer than a window leaves a fully idle one.
+        boolean whollyIdle = cycles - room >= WINDOW_CYCLES;
+        RECENT_BUSY.setOpaque(this, whollyIdle ? 0 : windowBusy);
+        RECENT_CYCLES.setOpaque(this, WINDOW_CYCLES);
+        windowBusy = 0;
+        windowCycles = (int) ((cycles - room) % WINDOW_CYCLES);
+    }
+
     void messages(int n) {
         MESSAGES.setOpaque(this, messages + n);
     }

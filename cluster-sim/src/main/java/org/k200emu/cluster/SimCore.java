@@ -44,6 +44,10 @@ public final class SimCore implements Executor {
 
     private volatile Thread hostThread;
     private volatile Doorbell doorbell = Doorbell.NONE;
+    /** The group whose host thread runs this core, told when the core has something to do. */
+    private volatile CoreGroup group;
+    /** Set when a message was queued since the group last looked (see {@link CoreGroup}). */
+    private volatile boolean signalled;
 
     /** The current duty cycle's time while one runs, so timers scheduled inside use it. */
     private long cycleNanos;
@@ -90,6 +94,31 @@ public final class SimCore implements Executor {
     public void unbindHost() {
         this.hostThread = null;
         this.doorbell = Doorbell.NONE;
+        this.group = null;
+    }
+
+    /** The group that skips this core while it is idle; set by {@link CoreGroup#bind}. */
+    void bindGroup(CoreGroup group) {
+        this.group = group;
+        signal();
+    }
+
+    /** Tells the group this core has a message to run. */
+    private void signal() {
+        signalled = true;
+        CoreGroup g = group;
+        if (g != null) {
+            g.coreSignalled();
+        }
+    }
+
+    /** Takes the message signal; the group's host thread only. */
+    boolean takeSignal() {
+        if (!signalled) {
+            return false;
+        }
+        signalled = false;
+        return true;
     }
 
     /** True if the caller is the host thread currently running this core. */
@@ -115,6 +144,7 @@ public final class SimCore implements Executor {
         if (!ring.offer(message)) {
             return false;
         }
+        signal();
         if (hostThread != Thread.currentThread()) {
             doorbell.ring();
         }
@@ -151,6 +181,10 @@ public final class SimCore implements Executor {
         Poller[] next = Arrays.copyOf(pollers, pollers.length + 1);
         next[next.length - 1] = poller;
         pollers = next;
+        CoreGroup g = group;
+        if (g != null) {
+            g.pollersChanged();
+        }
     }
 
     /**
@@ -167,6 +201,10 @@ public final class SimCore implements Executor {
                 System.arraycopy(current, 0, next, 0, i);
                 System.arraycopy(current, i + 1, next, i, current.length - i - 1);
                 pollers = next;
+                CoreGroup g = group;
+                if (g != null) {
+                    g.pollersChanged();
+                }
                 return true;
             }
         }
@@ -207,6 +245,10 @@ public final class SimCore implements Executor {
         long now = inCycle ? cycleNanos : clock.nanoTime();
         Timer timer = new Timer(timers, task, saturatedAdd(now, delayNanos), periodNanos);
         timers.add(timer);
+        CoreGroup g = group;
+        if (g != null) {
+            g.timerArmed(timer.deadlineNanos);
+        }
         return timer;
     }
 
@@ -256,6 +298,9 @@ public final class SimCore implements Executor {
             } catch (Throwable t) {
                 failed("message", message, t);
             }
+        }
+        if (n == MESSAGE_BATCH && ring.hasPending()) {
+            signal(); // more than one batch: come back next turn
         }
         if (n > 0) {
             counters.messages(n);

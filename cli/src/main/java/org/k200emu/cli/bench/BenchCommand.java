@@ -104,6 +104,10 @@ public final class BenchCommand implements Callable<Integer> {
     int ioThreads;
     @Option(names = {"-q", "--quiet"}, description = "No live progress line.")
     boolean quiet;
+    @Option(names = "--poll", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Initiator event loops poll instead of sleeping, as SPDK's perf does (default: on;"
+                    + " --no-poll sleeps in epoll).")
+    boolean poll;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -119,7 +123,7 @@ public final class BenchCommand implements Callable<Integer> {
         Instant start = Instant.now();
         List<JobResult> results = new ArrayList<>();
         long failures = 0;
-        try (HostTransport transport = HostTransport.create(threads)) {
+        try (HostTransport transport = HostTransport.create(threads, poll)) {
             JobRunner runner = new JobRunner(transport, progress);
             for (JobSpec job : jobs) {
                 out.println(describe(job));

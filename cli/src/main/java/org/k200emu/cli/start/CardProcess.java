@@ -49,7 +49,8 @@ public final class CardProcess implements AutoCloseable {
         int threads = overrides.hostThreads() != null ? overrides.hostThreads()
                 : c.hostThreads() > 0 ? c.hostThreads() : Runtime.getRuntime().availableProcessors();
         CoreEventLoops loops = CoreEventLoops.start(CorePlacement.interleaved(mppa, threads),
-                CoreEventLoops.Transport.AUTO, "spin".equals(c.idle()));
+                CoreEventLoops.Transport.valueOf(c.transport().toUpperCase(java.util.Locale.ROOT)),
+                "spin".equals(c.idle()));
         BdevRegistry bdevs = null;
         NvmeofTarget target = null;
         try {

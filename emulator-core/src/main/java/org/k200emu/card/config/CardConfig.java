@@ -31,7 +31,8 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
     private static final String DEFAULT_RESOURCE = "org/k200emu/card/config/default-card.yaml";
 
     /** The MPPA's shape and how its cores are run on the host. */
-    public record Clusters(int count, int coresPerCluster, int controlPlaneClusters, int hostThreads, String idle) {
+    public record Clusters(int count, int coresPerCluster, int controlPlaneClusters, int hostThreads, String idle,
+                           String transport) {
     }
 
     /** A block device: {@code null}, {@code malloc} (RAM) or {@code file} (host file or device). */
@@ -279,9 +280,9 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
 
         Clusters clusters(Node n) {
             if (!n.present()) {
-                return new Clusters(5, 16, 1, 0, "block");
+                return new Clusters(5, 16, 1, 0, "block", "auto");
             }
-            n.allowOnly("count", "coresPerCluster", "controlPlaneClusters", "hostThreads", "idle");
+            n.allowOnly("count", "coresPerCluster", "controlPlaneClusters", "hostThreads", "idle", "transport");
             int count = n.field("count").integer(5, 2, 16);
             int cores = n.field("coresPerCluster").integer(16, 1, 16);
             int control = n.field("controlPlaneClusters").integer(1, 1, count - 1);
@@ -291,7 +292,11 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
             if (!Set.of("spin", "block").contains(idle)) {
                 throw n.field("idle").error("must be block or spin, not '" + idle + "'");
             }
-            return new Clusters(count, cores, control, threads, idle);
+            String transport = n.field("transport").text("auto");
+            if (!Set.of("auto", "epoll", "io_uring", "nio").contains(transport)) {
+                throw n.field("transport").error("must be auto, epoll, io_uring or nio, not '" + transport + "'");
+            }
+            return new Clusters(count, cores, control, threads, idle, transport);
         }
 
         BdevConfig bdev(Node n) {

@@ -118,7 +118,7 @@ class CardConfigTest {
         CardConfig c = CardConfig.embeddedDefault();
 
         assertThat(c.ddrBytes()).isEqualTo(16 * GIB);
-        assertThat(c.clusters()).isEqualTo(new Clusters(5, 16, 1, 0, "block"));
+        assertThat(c.clusters()).isEqualTo(new Clusters(5, 16, 1, 0, "block", "auto"));
         assertThat(c.clusters().count() * c.clusters().coresPerCluster()).isEqualTo(80);
 
         assertThat(c.bdevs()).containsExactly(new BdevConfig("malloc0", "malloc", GIB, 512, null, false));
@@ -148,7 +148,7 @@ class CardConfigTest {
         CardConfig c = CardConfig.parse("ports: [{}]", Format.YAML);
 
         assertThat(c.ddrBytes()).isEqualTo(16 * GIB);
-        assertThat(c.clusters()).isEqualTo(new Clusters(5, 16, 1, 0, "block"));
+        assertThat(c.clusters()).isEqualTo(new Clusters(5, 16, 1, 0, "block", "auto"));
         assertThat(c.bdevs()).isEmpty();
         assertThat(c.subsystems()).isEmpty();
         assertThat(c.ports()).containsExactly(new PortConfig("port0", "127.0.0.1", 4420));
@@ -191,7 +191,7 @@ class CardConfigTest {
 
     private static void assertFullCard(CardConfig c) {
         assertThat(c.ddrBytes()).isEqualTo(24 * GIB);
-        assertThat(c.clusters()).isEqualTo(new Clusters(4, 8, 2, 6, "spin"));
+        assertThat(c.clusters()).isEqualTo(new Clusters(4, 8, 2, 6, "spin", "auto"));
 
         assertThat(c.bdevs()).containsExactly(
                 new BdevConfig("malloc0", "malloc", 64 * MIB, 512, null, false),
@@ -331,7 +331,7 @@ class CardConfigTest {
                         "must be block or spin, not 'sleep'"),
                 bad("idle a number", "clusters: {idle: 3}", "clusters.idle", "must be text"),
                 bad("unknown clusters key", "clusters: {cores: 16}", "clusters.cores",
-                        "unknown field (allowed: count, coresPerCluster, controlPlaneClusters, hostThreads, idle)"),
+                        "unknown field (allowed: count, coresPerCluster, controlPlaneClusters, hostThreads, idle, transport)"),
                 // bdevs
                 bad("bdevs not a list", "bdevs: {name: m0}", "bdevs", "must be a list"),
                 bad("bdev not a mapping", "bdevs: [m0]", "bdevs[0]", "must be a mapping"),

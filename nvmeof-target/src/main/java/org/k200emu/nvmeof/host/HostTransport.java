@@ -1,7 +1,10 @@
 package org.k200emu.nvmeof.host;
 
+import io.netty.channel.DefaultSelectStrategyFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SelectStrategy;
+import io.netty.channel.SelectStrategyFactory;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -35,8 +38,19 @@ public final class HostTransport implements AutoCloseable {
 
     /** A group of {@code threads} event loops of its own: epoll where available, else NIO. */
     public static HostTransport create(int threads) {
+        return create(threads, false);
+    }
+
+    /**
+     * A group of {@code threads} event loops of its own: epoll where available, else NIO. With
+     * {@code spin} the epoll loops never sleep (lowest latency, one CPU each at 100%), as a
+     * polling load generator such as SPDK's perf does.
+     */
+    public static HostTransport create(int threads, boolean spin) {
         if (Epoll.isAvailable()) {
-            return new HostTransport(new MultiThreadIoEventLoopGroup(threads, EpollIoHandler.newFactory()),
+            SelectStrategyFactory strategy = spin ? () -> (supplier, hasTasks) -> SelectStrategy.BUSY_WAIT
+                    : DefaultSelectStrategyFactory.INSTANCE;
+            return new HostTransport(new MultiThreadIoEventLoopGroup(threads, EpollIoHandler.newFactory(0, strategy)),
                     EpollSocketChannel.class, true);
         }
         return new HostTransport(new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory()),

@@ -1,6 +1,7 @@
 package org.k200emu.nvmeof.target;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -79,7 +80,10 @@ public final class NvmeofTarget implements DiscoveryLogSource, AutoCloseable {
                 .group(loops.group())
                 .channel(loops.serverChannelClass())
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true);
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                // The pooled allocator recycles the slices the PDU decoder hands out; the adaptive
+                // one (Netty 4.2's default) allocates a new slice object per PDU.
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
         for (TargetPort port : ports) {
             ChannelFuture bound = bootstrap.clone().childHandler(new ChannelInitializer<SocketChannel>() {
                 @Override

@@ -13,6 +13,11 @@ public final class BdevStatus {
     public static final int BAD_BUFFER = 4;
     /** The bdev is closing or closed. */
     public static final int ABORTED = 5;
+    /**
+     * The way to the medium is down for now (a remote target unreachable, timed out or
+     * reconnecting): the I/O did not happen or its outcome is unknown; retrying later may work.
+     */
+    public static final int PATH_ERROR = 6;
 
     private BdevStatus() {
     }
@@ -25,6 +30,7 @@ public final class BdevStatus {
             case MEDIA_ERROR: return "MEDIA_ERROR";
             case BAD_BUFFER: return "BAD_BUFFER";
             case ABORTED: return "ABORTED";
+            case PATH_ERROR: return "PATH_ERROR";
             default: return "STATUS_" + status;
         }
     }

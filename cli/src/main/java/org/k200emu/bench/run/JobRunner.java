@@ -51,7 +51,7 @@ public final class JobRunner {
     private JobResult runRemote(JobSpec job, TargetSpec.Remote t) throws IOException {
         HostOptions options = new HostOptions(t.address(), t.port(), t.subnqn(), t.hostNqn(),
                 UUID.nameUUIDFromBytes(t.hostNqn().getBytes(java.nio.charset.StandardCharsets.UTF_8)),
-                job.numjobs(), job.iodepth() + 1, 5000, t.headerDigest(), t.dataDigest());
+                job.numjobs(), job.iodepth() + 1, 5000, t.headerDigest(), t.dataDigest(), 30_000, false);
         try (RemoteController rc = RemoteController.connectNow(options, transport)) {
             RemoteController.RemoteNamespace ns = rc.namespace(t.nsid());
             if (ns == null) {

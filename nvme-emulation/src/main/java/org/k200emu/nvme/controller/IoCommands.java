@@ -244,6 +244,9 @@ final class IoCommands implements BdevCompletion {
                 return NvmeStatus.withDnr(NvmeStatus.DATA_SGL_LENGTH_INVALID);
             case BdevStatus.ABORTED:
                 return NvmeStatus.ABORTED_SQ_DELETION;
+            case BdevStatus.PATH_ERROR:
+                // Not DNR: the host retries, and a remote namespace that comes back serves it.
+                return NvmeStatus.NS_NOT_READY;
             default:
                 return NvmeStatus.INTERNAL;
         }

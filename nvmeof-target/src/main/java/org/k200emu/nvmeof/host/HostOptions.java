@@ -17,9 +17,13 @@ import java.util.UUID;
  * @param katoMillis   keep-alive timeout asked for; 0 for none
  * @param headerDigest header digests on every queue
  * @param dataDigest   data digests on every queue
+ * @param commandTimeoutMillis a command outstanding this long ends its connection (which then
+ *                     fails or, with reconnect, retries it); 0 for none
+ * @param reconnect    after a connection fails, set the association up again with back-off
  */
 public record HostOptions(String address, int port, String subnqn, String hostNqn, UUID hostId, int ioQueues,
-                          int queueSize, int katoMillis, boolean headerDigest, boolean dataDigest) {
+                          int queueSize, int katoMillis, boolean headerDigest, boolean dataDigest,
+                          int commandTimeoutMillis, boolean reconnect) {
 
     public static final String DEFAULT_HOST_NQN = "nqn.2014-08.org.k200emu:host";
 
@@ -40,35 +44,48 @@ public record HostOptions(String address, int port, String subnqn, String hostNq
         if (katoMillis < 0) {
             throw new IllegalArgumentException("katoMillis must not be negative: " + katoMillis);
         }
+        if (commandTimeoutMillis < 0) {
+            throw new IllegalArgumentException("commandTimeoutMillis must not be negative: " + commandTimeoutMillis);
+        }
     }
 
-    /** One I/O queue of 128 entries, 5 s keep-alive, no digests, a host ID derived from the host NQN. */
+    /**
+     * One I/O queue of 128 entries, 5 s keep-alive, no digests, a host ID derived from the host
+     * NQN, a 30 s command timeout (as Linux's), no reconnect.
+     */
     public static HostOptions of(String address, int port, String subnqn) {
         return new HostOptions(address, port, subnqn, DEFAULT_HOST_NQN,
                 UUID.nameUUIDFromBytes(DEFAULT_HOST_NQN.getBytes(java.nio.charset.StandardCharsets.UTF_8)), 1, 128,
-                5000, false, false);
+                5000, false, false, 30_000, false);
+    }
+
+    public HostOptions withReconnect(boolean on, int commandTimeout) {
+        return new HostOptions(address, port, subnqn, hostNqn, hostId, ioQueues, queueSize, katoMillis, headerDigest,
+                dataDigest, commandTimeout, on);
     }
 
     public HostOptions withIoQueues(int n, int size) {
-        return new HostOptions(address, port, subnqn, hostNqn, hostId, n, size, katoMillis, headerDigest, dataDigest);
+        return new HostOptions(address, port, subnqn, hostNqn, hostId, n, size, katoMillis, headerDigest, dataDigest,
+                commandTimeoutMillis, reconnect);
     }
 
     public HostOptions withDigests(boolean header, boolean data) {
-        return new HostOptions(address, port, subnqn, hostNqn, hostId, ioQueues, queueSize, katoMillis, header, data);
+        return new HostOptions(address, port, subnqn, hostNqn, hostId, ioQueues, queueSize, katoMillis, header, data,
+                commandTimeoutMillis, reconnect);
     }
 
     public HostOptions withSubsystem(String nqn) {
         return new HostOptions(address, port, nqn, hostNqn, hostId, ioQueues, queueSize, katoMillis, headerDigest,
-                dataDigest);
+                dataDigest, commandTimeoutMillis, reconnect);
     }
 
     public HostOptions withHost(String nqn, UUID id) {
         return new HostOptions(address, port, subnqn, nqn, id, ioQueues, queueSize, katoMillis, headerDigest,
-                dataDigest);
+                dataDigest, commandTimeoutMillis, reconnect);
     }
 
     public HostOptions withKato(int millis) {
         return new HostOptions(address, port, subnqn, hostNqn, hostId, ioQueues, queueSize, millis, headerDigest,
-                dataDigest);
+                dataDigest, commandTimeoutMillis, reconnect);
     }
 }

@@ -8,6 +8,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.k200emu.nvme.NvmeStatus;
 import org.k200emu.nvmeof.tcp.pdu.Pdu;
 import org.k200emu.nvmeof.tcp.pdu.PduDataDigestError;
@@ -46,6 +47,9 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
     private int freeCount;
     private final CompletableFuture<HostQueuePair> established = new CompletableFuture<>();
     private final Runnable flushTask = this::flushNow;
+    private final long commandTimeoutNanos;
+    private volatile Runnable failureListener;
+    private io.netty.util.concurrent.ScheduledFuture<?> timeoutCheck;
 
     private ChannelHandlerContext ctx;
     private int inCapsuleLimit;
@@ -63,8 +67,9 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
      * on admin queues; IOCCSZ * 16 - 64 on I/O queues).
      */
     HostQueuePair(int qid, int slots, int inCapsuleLimit, boolean headerDigest, boolean dataDigest,
-                  PduDecoder decoder) {
+                  PduDecoder decoder, long commandTimeoutNanos) {
         this.qid = qid;
+        this.commandTimeoutNanos = commandTimeoutNanos;
         this.headerDigest = headerDigest;
         this.dataDigest = dataDigest;
         this.decoder = decoder;
@@ -116,6 +121,14 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
 
     void inCapsuleLimit(int limit) {
         this.inCapsuleLimit = limit;
+    }
+
+    /** Runs once, on the queue's loop, after the queue failed and its commands were completed. */
+    void onFailure(Runnable listener) {
+        this.failureListener = listener;
+        if (failed) {
+            eventLoop().execute(listener);
+        }
     }
 
     // ---- Submission -----------------------------------------------------------------------
@@ -276,7 +289,26 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
         maxH2CData = (int) Math.min(max, Integer.MAX_VALUE & ~3);
         decoder.enableDigests(headerDigest, dataDigest);
         live = true;
+        if (commandTimeoutNanos > 0) {
+            long period = Math.max(Math.min(commandTimeoutNanos / 4, TimeUnit.SECONDS.toNanos(1)),
+                    TimeUnit.MILLISECONDS.toNanos(10));
+            timeoutCheck = ctx.channel().eventLoop().scheduleAtFixedRate(this::checkTimeouts, period, period,
+                    TimeUnit.NANOSECONDS);
+        }
         established.complete(this);
+    }
+
+    /** A command outstanding beyond the timeout: the controller is not answering; end the connection. */
+    private void checkTimeouts() {
+        long now = System.nanoTime();
+        for (HostCommand c : slots) {
+            if (c.state == HostCommand.State.IN_FLIGHT && now - c.submitNanos() > commandTimeoutNanos) {
+                LOG.warn("{}: command {} (opcode {}h) unanswered after {} ms, closing the connection", this, c.cid(),
+                        Integer.toHexString(c.opcode()), TimeUnit.NANOSECONDS.toMillis(now - c.submitNanos()));
+                fail("command timeout");
+                return;
+            }
+        }
     }
 
     private HostCommand inFlightCommand(int cid) {
@@ -437,6 +469,9 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
         if (live) {
             LOG.debug("{}: {}", this, reason);
         }
+        if (timeoutCheck != null) {
+            timeoutCheck.cancel(false);
+        }
         established.completeExceptionally(new IOException(reason));
         for (HostCommand c : slots) {
             if (c.state == HostCommand.State.IN_FLIGHT) {
@@ -444,6 +479,10 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
             }
         }
         ctx.channel().close();
+        Runnable listener = failureListener;
+        if (listener != null) {
+            listener.run();
+        }
     }
 
     /** Closes the connection; commands in flight complete with Host Path Error. Any thread. */

@@ -77,35 +77,158 @@ public final class RemoteController implements AutoCloseable {
         }
     }
 
+    /** Where the association stands. */
+    public enum State {
+        /** Queues up, commands flow. */
+        CONNECTED,
+        /** A connection failed; the association is being set up again (with {@link HostOptions#reconnect()}). */
+        RECONNECTING,
+        /** Closed by the host, or failed without reconnect. */
+        CLOSED
+    }
+
+    /** One set-up of the association: its queues and what Identify said; replaced on reconnect. */
+    private static final class Association {
+        final HostQueuePair admin;
+        final List<HostQueuePair> ioQueues = new ArrayList<>();
+        final List<RemoteNamespace> namespaces = new ArrayList<>();
+        int cntlid;
+        ControllerIdentity identity;
+        ScheduledFuture<?> keepAlive;
+
+        Association(HostQueuePair admin) {
+            this.admin = admin;
+        }
+
+        void abort() {
+            if (keepAlive != null) {
+                keepAlive.cancel(false);
+            }
+            for (HostQueuePair q : ioQueues) {
+                q.close();
+            }
+            admin.close();
+        }
+    }
+
+    private static final long FIRST_RETRY_MILLIS = 100;
+    private static final long MAX_RETRY_MILLIS = 5000;
+
     private final HostOptions options;
     private final HostTransport transport;
-    private final HostQueuePair admin;
-    private final List<HostQueuePair> ioQueues = new ArrayList<>();
-    private final List<RemoteNamespace> namespaces = new ArrayList<>();
-    private int cntlid;
-    private ControllerIdentity identity;
-    private ScheduledFuture<?> keepAlive;
+    private final io.netty.channel.EventLoop scheduler;
+    private final List<java.util.function.Consumer<State>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile Association live;
+    private volatile State state = State.RECONNECTING;
     private volatile boolean closed;
 
-    private RemoteController(HostOptions options, HostTransport transport, HostQueuePair admin) {
+    private RemoteController(HostOptions options, HostTransport transport) {
         this.options = options;
         this.transport = transport;
-        this.admin = admin;
+        this.scheduler = transport.group().next();
     }
 
     /** Connects and sets up the association; fails with the reason (an NVMe status, an I/O error). */
     public static CompletableFuture<RemoteController> connect(HostOptions options, HostTransport transport) {
+        RemoteController rc = new RemoteController(options, transport);
+        return rc.establish().thenApply(a -> {
+            rc.live = a;
+            rc.state = State.CONNECTED;
+            rc.watch(a);
+            return rc;
+        });
+    }
+
+    /** Opens the admin queue and sets the whole association up; on failure closes what it opened. */
+    private CompletableFuture<Association> establish() {
         return openQueue(options, transport, 0, ADMIN_QUEUE_SIZE - 1, ADMIN_IN_CAPSULE).thenCompose(adminQueue -> {
-            RemoteController rc = new RemoteController(options, transport, adminQueue);
-            return rc.setUp().handle((ok, error) -> {
+            Association a = new Association(adminQueue);
+            return setUp(a).handle((ok, error) -> {
                 if (error != null) {
-                    rc.abort();
+                    a.abort();
                     throw error instanceof CompletionException ? (CompletionException) error
                             : new CompletionException(error);
                 }
-                return rc;
+                return a;
             });
         });
+    }
+
+    /** Any queue of the association failing takes the association down (and, with reconnect, up again). */
+    private void watch(Association a) {
+        a.admin.onFailure(() -> pathFailed(a));
+        for (HostQueuePair q : a.ioQueues) {
+            q.onFailure(() -> pathFailed(a));
+        }
+    }
+
+    private void pathFailed(Association a) {
+        synchronized (this) {
+            if (live != a || closed) {
+                return;
+            }
+            live = null;
+            state = options.reconnect() ? State.RECONNECTING : State.CLOSED;
+        }
+        LOG.warn("{}: connection lost{}", this, options.reconnect() ? ", reconnecting" : "");
+        a.abort();
+        notifyListeners();
+        if (options.reconnect()) {
+            retry(FIRST_RETRY_MILLIS);
+        }
+    }
+
+    private void retry(long delayMillis) {
+        scheduler.schedule(() -> {
+            if (closed) {
+                return;
+            }
+            establish().whenComplete((a, error) -> {
+                boolean installed = false;
+                synchronized (this) {
+                    if (error == null && !closed) {
+                        live = a;
+                        state = State.CONNECTED;
+                        installed = true;
+                    }
+                }
+                if (installed) {
+                    LOG.info("{}: reconnected as controller {}", this, a.cntlid);
+                    watch(a);
+                    notifyListeners();
+                } else if (error == null) {
+                    a.abort();
+                } else {
+                    LOG.debug("{}: reconnect failed: {}", this, error.toString());
+                    retry(Math.min(delayMillis * 2, MAX_RETRY_MILLIS));
+                }
+            });
+        }, delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void notifyListeners() {
+        State now = state;
+        for (java.util.function.Consumer<State> l : listeners) {
+            try {
+                l.accept(now);
+            } catch (RuntimeException e) {
+                LOG.error("{}: state listener failed", this, e);
+            }
+        }
+    }
+
+    /** Called with the new state after each change (on an event-loop thread). */
+    public void onStateChange(java.util.function.Consumer<State> listener) {
+        listeners.add(listener);
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** An event loop of the transport for timers that outlive any one connection. */
+    io.netty.channel.EventLoop scheduler() {
+        return scheduler;
     }
 
     /** {@link #connect}, waiting for the outcome; throws the failure with its cause unwrapped. */
@@ -131,7 +254,7 @@ public final class RemoteController implements AutoCloseable {
                                                               int inCapsuleLimit) {
         PduDecoder decoder = new PduDecoder(PduDecoder.Role.HOST, MAX_RECEIVED_PDU);
         HostQueuePair queue = new HostQueuePair(qid, slots, inCapsuleLimit, o.headerDigest(), o.dataDigest(),
-                decoder);
+                decoder, TimeUnit.MILLISECONDS.toNanos(o.commandTimeoutMillis()));
         Bootstrap b = new Bootstrap().group(t.group()).channel(t.channelClass())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
@@ -164,38 +287,39 @@ public final class RemoteController implements AutoCloseable {
 
     // ---- Set-up -------------------------------------------------------------------------
 
-    private CompletableFuture<Void> setUp() {
-        return fabricsConnect(admin, 0, 0xFFFF, ADMIN_QUEUE_SIZE - 1, options.katoMillis())
+    private CompletableFuture<Void> setUp(Association a) {
+        return fabricsConnect(a.admin, 0, 0xFFFF, ADMIN_QUEUE_SIZE - 1, options.katoMillis())
                 .thenCompose(r -> {
-                    cntlid = r.dw0() & 0xFFFF;
-                    return propertyGet(0x00, 8);
+                    a.cntlid = r.dw0() & 0xFFFF;
+                    return propertyGet(a.admin, 0x00, 8);
                 })
                 .thenCompose(cap -> {
                     long capValue = (cap.dw0() & 0xFFFF_FFFFL) | ((long) cap.dw1() << 32);
                     long readyTimeout = Math.max(((capValue >>> 24) & 0xFF) * 500, 500);
-                    return propertySet(0x14, 1 | 6 << 16 | 4 << 20)
-                            .thenCompose(x -> awaitReady(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(readyTimeout)))
-                            .thenCompose(x -> identifyController(capValue));
+                    return propertySet(a.admin, 0x14, 1 | 6 << 16 | 4 << 20)
+                            .thenCompose(x -> awaitReady(a.admin,
+                                    System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(readyTimeout)))
+                            .thenCompose(x -> identifyController(a, capValue));
                 })
-                .thenCompose(x -> isDiscovery() ? CompletableFuture.completedFuture(null) : setUpNvm())
-                .thenRun(this::startKeepAlive);
+                .thenCompose(x -> isDiscovery() ? CompletableFuture.completedFuture(null) : setUpNvm(a))
+                .thenRun(() -> startKeepAlive(a));
     }
 
-    private CompletableFuture<Void> setUpNvm() {
+    private CompletableFuture<Void> setUpNvm(Association a) {
         int wanted = options.ioQueues();
         CompletableFuture<Integer> granted = wanted == 0 ? CompletableFuture.completedFuture(0)
-                : adminCommand(c -> c.opcode(0x09).cdw(10, 0x07).cdw(11, (wanted - 1) | (wanted - 1) << 16), 0)
+                : execute(a.admin, c -> c.opcode(0x09).cdw(10, 0x07).cdw(11, (wanted - 1) | (wanted - 1) << 16), 0)
                         .thenApply(r -> {
                             r.requireSuccess("Set Features (Number of Queues)");
                             int nsq = (r.dw0() & 0xFFFF) + 1;
                             int ncq = (r.dw0() >>> 16) + 1;
                             return Math.min(wanted, Math.min(nsq, ncq));
                         });
-        return granted.thenCompose(n -> readNamespaces().thenCompose(x -> openIoQueues(n)));
+        return granted.thenCompose(n -> readNamespaces(a).thenCompose(x -> openIoQueues(a, n)));
     }
 
-    private CompletableFuture<Void> readNamespaces() {
-        return adminCommand(c -> c.opcode(0x06).nsid(0).cdw(10, 0x02), 4096).thenCompose(r -> {
+    private CompletableFuture<Void> readNamespaces(Association a) {
+        return execute(a.admin, c -> c.opcode(0x06).nsid(0).cdw(10, 0x02), 4096).thenCompose(r -> {
             r.requireSuccess("Identify (active namespace list)");
             ByteBuf list = Unpooled.wrappedBuffer(r.data());
             CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
@@ -204,53 +328,56 @@ public final class RemoteController implements AutoCloseable {
                 if (nsid == 0) {
                     break;
                 }
-                chain = chain.thenCompose(x -> identifyNamespace(nsid));
+                chain = chain.thenCompose(x -> identifyNamespace(a, nsid));
             }
             return chain;
         });
     }
 
-    private CompletableFuture<Void> identifyNamespace(int nsid) {
-        return adminCommand(c -> c.opcode(0x06).nsid(nsid).cdw(10, 0x00), 4096).thenAccept(r -> {
+    private CompletableFuture<Void> identifyNamespace(Association a, int nsid) {
+        return execute(a.admin, c -> c.opcode(0x06).nsid(nsid).cdw(10, 0x00), 4096).thenAccept(r -> {
             r.requireSuccess("Identify Namespace " + nsid);
             ByteBuf ns = Unpooled.wrappedBuffer(r.data());
             long nsze = ns.getLongLE(0);
             int format = ns.getUnsignedByte(26) & 0xF;
             int lbads = ns.getUnsignedByte(128 + 4 * format + 2);
             if (nsze > 0 && lbads >= 9 && lbads < 31) {
-                synchronized (namespaces) {
-                    namespaces.add(new RemoteNamespace(nsid, 1 << lbads, nsze));
+                synchronized (a.namespaces) {
+                    a.namespaces.add(new RemoteNamespace(nsid, 1 << lbads, nsze));
                 }
             }
         });
     }
 
-    private CompletableFuture<Void> openIoQueues(int count) {
-        int size = (int) Math.min(options.queueSize(), (identity.cap() & 0xFFFF) + 1);
+    private CompletableFuture<Void> openIoQueues(Association a, int count) {
+        int size = (int) Math.min(options.queueSize(), (a.identity.cap() & 0xFFFF) + 1);
         List<CompletableFuture<HostQueuePair>> opening = new ArrayList<>();
         for (int qid = 1; qid <= count; qid++) {
             int q = qid;
-            opening.add(openQueue(options, transport, q, size - 1, identity.inCapsuleBytes())
-                    .thenCompose(queue -> fabricsConnect(queue, q, cntlid, size - 1, 0).thenApply(r -> queue)));
+            opening.add(openQueue(options, transport, q, size - 1, a.identity.inCapsuleBytes())
+                    .thenCompose(queue -> fabricsConnect(queue, q, a.cntlid, size - 1, 0).thenApply(r -> queue)));
         }
-        return CompletableFuture.allOf(opening.toArray(new CompletableFuture<?>[0])).thenRun(() -> {
+        return CompletableFuture.allOf(opening.toArray(new CompletableFuture<?>[0])).whenComplete((x, error) -> {
+            // Keep every queue that opened, so a failed set-up closes them all.
             for (CompletableFuture<HostQueuePair> f : opening) {
-                ioQueues.add(f.join());
+                if (!f.isCompletedExceptionally()) {
+                    a.ioQueues.add(f.join());
+                }
             }
         });
     }
 
-    private CompletableFuture<Void> identifyController(long cap) {
-        return adminCommand(c -> c.opcode(0x06).nsid(0).cdw(10, 0x01), 4096).thenAccept(r -> {
+    private CompletableFuture<Void> identifyController(Association a, long cap) {
+        return execute(a.admin, c -> c.opcode(0x06).nsid(0).cdw(10, 0x01), 4096).thenAccept(r -> {
             r.requireSuccess("Identify Controller");
             ByteBuf id = Unpooled.wrappedBuffer(r.data());
-            identity = new ControllerIdentity(ascii(id, 4, 20), ascii(id, 24, 40), ascii(id, 64, 8),
+            a.identity = new ControllerIdentity(ascii(id, 4, 20), ascii(id, 24, 40), ascii(id, 64, 8),
                     ascii(id, 768, 256), id.getUnsignedByte(77), id.getIntLE(1792), id.getUnsignedShortLE(514), cap);
         });
     }
 
-    private CompletableFuture<Void> awaitReady(long deadlineNanos) {
-        return propertyGet(0x1C, 4).thenCompose(csts -> {
+    private CompletableFuture<Void> awaitReady(HostQueuePair admin, long deadlineNanos) {
+        return propertyGet(admin, 0x1C, 4).thenCompose(csts -> {
             if ((csts.dw0() & 0x2) != 0) {
                 throw new CompletionException(new IOException("controller fatal status (CSTS.CFS) on enable"));
             }
@@ -262,7 +389,7 @@ public final class RemoteController implements AutoCloseable {
             }
             CompletableFuture<Void> later = new CompletableFuture<>();
             admin.eventLoop().schedule(() -> {
-                awaitReady(deadlineNanos).whenComplete((v, e) -> {
+                awaitReady(admin, deadlineNanos).whenComplete((v, e) -> {
                     if (e != null) {
                         later.completeExceptionally(e);
                     } else {
@@ -274,17 +401,18 @@ public final class RemoteController implements AutoCloseable {
         });
     }
 
-    private void startKeepAlive() {
+    private void startKeepAlive(Association a) {
         int kato = options.katoMillis();
         if (kato <= 0) {
             return;
         }
         long period = Math.max(kato / 2, 100);
-        keepAlive = admin.eventLoop().scheduleAtFixedRate(() -> {
+        HostQueuePair admin = a.admin;
+        a.keepAlive = admin.eventLoop().scheduleAtFixedRate(() -> {
             HostCommand c = admin.acquire();
             if (c != null) {
                 c.opcode(0x18).onCompletion(done -> {
-                    if (!done.succeeded() && !closed) {
+                    if (!done.succeeded() && !closed && live == a) {
                         LOG.warn("{}: Keep Alive failed: {}", this, NvmeStatus.name(done.status()));
                     }
                 });
@@ -325,7 +453,7 @@ public final class RemoteController implements AutoCloseable {
         data.setBytes(at, b, 0, Math.min(b.length, 255));
     }
 
-    private CompletableFuture<AdminResult> propertyGet(int offset, int size) {
+    private static CompletableFuture<AdminResult> propertyGet(HostQueuePair admin, int offset, int size) {
         return execute(admin, c -> {
             c.opcode(0x7F);
             c.sqe().setByte(4, 0x04);
@@ -334,7 +462,7 @@ public final class RemoteController implements AutoCloseable {
         }, 0).thenApply(r -> r.requireSuccess("Property Get " + Integer.toHexString(offset) + "h"));
     }
 
-    private CompletableFuture<AdminResult> propertySet(int offset, long value) {
+    private static CompletableFuture<AdminResult> propertySet(HostQueuePair admin, int offset, long value) {
         return execute(admin, c -> {
             c.opcode(0x7F);
             c.sqe().setByte(4, 0x00);
@@ -345,7 +473,11 @@ public final class RemoteController implements AutoCloseable {
 
     /** Runs an admin command: {@code fill} sets the SQE, {@code readLength} bytes of data come back. */
     public CompletableFuture<AdminResult> adminCommand(Consumer<HostCommand> fill, int readLength) {
-        return execute(admin, fill, readLength);
+        Association a = live;
+        if (a == null) {
+            return CompletableFuture.failedFuture(new IOException(this + " is " + state));
+        }
+        return execute(a.admin, fill, readLength);
     }
 
     private static CompletableFuture<AdminResult> execute(HostQueuePair queue, Consumer<HostCommand> fill,
@@ -403,21 +535,35 @@ public final class RemoteController implements AutoCloseable {
         return Subsystem.DISCOVERY_NQN.equals(options.subnqn());
     }
 
+    /** The live association, or an exception saying why there is none. */
+    private Association requireLive() {
+        Association a = live;
+        if (a == null) {
+            throw new IllegalStateException(this + " is " + state);
+        }
+        return a;
+    }
+
     public int cntlid() {
-        return cntlid;
+        return requireLive().cntlid;
     }
 
     public ControllerIdentity identity() {
-        return identity;
+        return requireLive().identity;
     }
 
     public HostOptions options() {
         return options;
     }
 
+    /** The namespaces of the live association (empty while reconnecting). */
     public List<RemoteNamespace> namespaces() {
-        synchronized (namespaces) {
-            return List.copyOf(namespaces);
+        Association a = live;
+        if (a == null) {
+            return List.of();
+        }
+        synchronized (a.namespaces) {
+            return List.copyOf(a.namespaces);
         }
     }
 
@@ -431,12 +577,14 @@ public final class RemoteController implements AutoCloseable {
         return null;
     }
 
+    /** The I/O queues of the live association (empty while reconnecting). */
     public List<HostQueuePair> ioQueues() {
-        return Collections.unmodifiableList(ioQueues);
+        Association a = live;
+        return a == null ? List.of() : Collections.unmodifiableList(a.ioQueues);
     }
 
     public HostQueuePair adminQueue() {
-        return admin;
+        return requireLive().admin;
     }
 
     /**
@@ -445,47 +593,44 @@ public final class RemoteController implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (closed) {
+        Association a;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            state = State.CLOSED;
+            a = live;
+            live = null;
+        }
+        if (a == null) {
+            notifyListeners();
             return;
         }
-        if (admin.eventLoop().inEventLoop()) {
-            abort(); // cannot wait for anything on the loop that would deliver it
-            return;
+        if (a.keepAlive != null) {
+            a.keepAlive.cancel(false);
         }
-        closed = true;
-        if (keepAlive != null) {
-            keepAlive.cancel(false);
-        }
-        for (HostQueuePair q : ioQueues) {
+        for (HostQueuePair q : a.ioQueues) {
             q.close();
         }
-        if (admin.isLive() && identity != null) {
+        if (!a.admin.eventLoop().inEventLoop() && a.admin.isLive() && a.identity != null) {
             try {
-                propertySet(0x14, 1 | 6 << 16 | 4 << 20 | 1 << 14).get(1, TimeUnit.SECONDS);
+                propertySet(a.admin, 0x14, 1 | 6 << 16 | 4 << 20 | 1 << 14).get(1, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (ExecutionException | TimeoutException e) {
                 LOG.debug("{}: shutdown notification not acknowledged: {}", this, e.toString());
             }
         }
-        admin.close();
-        try {
-            admin.channel().closeFuture().await(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        a.admin.close();
+        if (!a.admin.eventLoop().inEventLoop()) {
+            try {
+                a.admin.channel().closeFuture().await(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
-    }
-
-    /** Closes every connection at once, without the shutdown notification. Any thread, never blocks. */
-    public void abort() {
-        closed = true;
-        if (keepAlive != null) {
-            keepAlive.cancel(false);
-        }
-        for (HostQueuePair q : ioQueues) {
-            q.close();
-        }
-        admin.close();
+        notifyListeners();
     }
 
     private static String ascii(ByteBuf b, int at, int width) {
@@ -498,7 +643,6 @@ public final class RemoteController implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "remote-controller[" + cntlid + " " + options.subnqn() + " at " + options.address() + ":"
-                + options.port() + "]";
+        return "remote-controller[" + options.subnqn() + " at " + options.address() + ":" + options.port() + "]";
     }
 }

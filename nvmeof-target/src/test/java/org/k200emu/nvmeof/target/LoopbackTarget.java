@@ -24,9 +24,13 @@ public final class LoopbackTarget implements AutoCloseable {
 
     private final CoreEventLoops loops;
     private final MallocBdev bdev;
-    private final NvmeofTarget target;
+    private final TcpTransportSettings settings;
+    private final List<Subsystem> subsystems;
+    private NvmeofTarget target;
+    private int port;
 
     public LoopbackTarget(TcpTransportSettings settings) {
+        this.settings = settings;
         Mppa mppa = Mppa.create(MppaLayout.of(2, 2, 1));
         loops = CoreEventLoops.start(CorePlacement.interleaved(mppa, 2), CoreEventLoops.Transport.AUTO, false);
         bdev = new MallocBdev("m0", BLOCK, BLOCKS);
@@ -34,9 +38,20 @@ public final class LoopbackTarget implements AutoCloseable {
         open.addNamespace(new Namespace(1, bdev, null, null));
         Subsystem restricted = Subsystem.nvm(RESTRICTED, null, "K200-LP test", false,
                 List.of("nqn.2014-08.org.k200emu:someone-else"));
-        target = new NvmeofTarget(loops, settings, List.of(open, restricted),
-                List.of(new TargetPort(1, "127.0.0.1", 0, true)));
+        subsystems = List.of(open, restricted);
+        startTarget();
+        port = address().getPort();
+    }
+
+    /** Starts the target (again) on its port; the namespace keeps its data. */
+    public void startTarget() {
+        target = new NvmeofTarget(loops, settings, subsystems, List.of(new TargetPort(1, "127.0.0.1", port, true)));
         target.start();
+    }
+
+    /** Stops the target as if the card went away: every connection closes; the data stays. */
+    public void stopTarget() {
+        target.close();
     }
 
     public NvmeofTarget target() {
@@ -45,6 +60,11 @@ public final class LoopbackTarget implements AutoCloseable {
 
     public InetSocketAddress address() {
         return target.boundAddresses().get(0);
+    }
+
+    /** The simulated cores and their event loops (to run initiators on the same threads). */
+    public CoreEventLoops loops() {
+        return loops;
     }
 
     @Override

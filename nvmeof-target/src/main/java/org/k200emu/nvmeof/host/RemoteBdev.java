@@ -1,0 +1,387 @@
+package org.k200emu.nvmeof.host;
+
+import io.netty.buffer.ByteBuf;
+import java.util.ArrayDeque;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import org.k200emu.bdev.Bdev;
+import org.k200emu.bdev.BdevGeometry;
+import org.k200emu.bdev.BdevIo;
+import org.k200emu.bdev.BdevOp;
+import org.k200emu.bdev.BdevStatus;
+import org.k200emu.cluster.SimCore;
+import org.k200emu.nvme.NvmeStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A namespace of a remote NVMe/TCP controller as a bdev of the card, so every storage service
+ * can stack on it and the card's own controllers can serve it to their hosts. I/O goes out on
+ * the initiator queue pair that runs on the caller's thread when there is one (the card's core
+ * event loops run both), else on a queue chosen by the caller's thread and handed over.
+ * Transfers above the remote controller's MDTS are split into several commands.
+ *
+ * <p>When the connection fails, the commands in flight and the I/O submitted meanwhile are held
+ * (not failed) while the {@link RemoteController} reconnects, then sent again; I/O held longer
+ * than the hold timeout completes {@link BdevStatus#PATH_ERROR}, which the card's controllers
+ * report as a retryable status. A write is acknowledged only when the remote controller
+ * acknowledged it, so a retry never loses an acknowledged write.
+ */
+public final class RemoteBdev implements Bdev {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RemoteBdev.class);
+
+    private final String name;
+    private final RemoteController controller;
+    private final int nsid;
+    private final int blockSize;
+    private final long blockCount;
+    private final long holdTimeoutNanos;
+    /** I/O waiting for the association to come back: (I/O, when it started waiting). */
+    private final ConcurrentLinkedQueue<Held> held = new ConcurrentLinkedQueue<>();
+    /** Per queue pair (confined to its loop): I/O waiting for a free command slot. */
+    private final Map<HostQueuePair, ArrayDeque<BdevIo>> waiting = new IdentityHashMap<>();
+    private volatile boolean closed;
+
+    private record Held(BdevIo io, int resumeBytes, long sinceNanos) {
+    }
+
+    /**
+     * A bdev over namespace {@code nsid} of a connected controller.
+     *
+     * @param holdTimeoutMillis how long I/O waits for a lost connection to come back before it
+     *     fails with {@link BdevStatus#PATH_ERROR}
+     */
+    public RemoteBdev(String name, RemoteController controller, int nsid, long holdTimeoutMillis) {
+        RemoteController.RemoteNamespace ns = controller.namespace(nsid);
+        if (ns == null) {
+            throw new IllegalArgumentException(controller + " has no namespace " + nsid + " (it has "
+                    + controller.namespaces() + ")");
+        }
+        this.name = name;
+        this.controller = controller;
+        this.nsid = nsid;
+        this.blockSize = ns.blockSize();
+        this.blockCount = ns.blocks();
+        this.holdTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(holdTimeoutMillis);
+        synchronized (waiting) {
+            for (HostQueuePair q : controller.ioQueues()) {
+                waiting.put(q, new ArrayDeque<>());
+            }
+        }
+        controller.onStateChange(state -> {
+            if (state == RemoteController.State.CONNECTED) {
+                resubmitHeld();
+            } else if (state == RemoteController.State.CLOSED) {
+                failHeld();
+            }
+        });
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int blockSize() {
+        return blockSize;
+    }
+
+    @Override
+    public long blockCount() {
+        return blockCount;
+    }
+
+    @Override
+    public String module() {
+        return "remote";
+    }
+
+    @Override
+    public boolean supports(BdevOp op) {
+        return true;
+    }
+
+    @Override
+    public boolean hasVolatileWriteCache() {
+        // Unknown for a remote controller: forwarding Flush is always safe.
+        return true;
+    }
+
+    /** The remote controller and its state (for status displays). */
+    public RemoteController controller() {
+        return controller;
+    }
+
+    public int nsid() {
+        return nsid;
+    }
+
+    @Override
+    public void submit(BdevIo io) {
+        if (closed) {
+            io.complete(BdevStatus.ABORTED);
+            return;
+        }
+        int status = BdevGeometry.validate(io, blockSize, blockCount);
+        if (status != BdevStatus.SUCCESS) {
+            io.complete(status);
+            return;
+        }
+        List<HostQueuePair> queues = controller.ioQueues();
+        if (queues.isEmpty()) {
+            hold(io, 0);
+            return;
+        }
+        HostQueuePair mine = null;
+        for (HostQueuePair q : queues) {
+            if (q.eventLoop().inEventLoop()) {
+                mine = q;
+                break;
+            }
+        }
+        if (mine != null) {
+            issue(mine, io, 0);
+        } else {
+            // Not on an initiator loop: hand over to one, chosen by thread for some spread.
+            HostQueuePair q = queues.get((int) (Thread.currentThread().getId() % queues.size()));
+            q.eventLoop().execute(() -> issue(q, io, 0));
+        }
+    }
+
+    /** Sends (part of) an I/O on {@code q}, from {@code doneBytes} on; on q's event loop. */
+    private void issue(HostQueuePair q, BdevIo io, int doneBytes) {
+        if (!q.isLive()) {
+            hold(io, doneBytes);
+            return;
+        }
+        HostCommand c = q.acquire();
+        if (c == null) {
+            // Only whole I/Os wait for a slot: a split I/O keeps its slot from part to part.
+            queueFor(q).add(io);
+            return;
+        }
+        prepare(c, io, doneBytes);
+        q.submit(c);
+    }
+
+    private ArrayDeque<BdevIo> queueFor(HostQueuePair q) {
+        synchronized (waiting) {
+            return waiting.computeIfAbsent(q, x -> new ArrayDeque<>());
+        }
+    }
+
+    private int maxTransfer() {
+        int max = controller.identity().maxTransferBytes();
+        return max - max % blockSize;
+    }
+
+    /** Fills the command for the part of {@code io} that starts at {@code doneBytes}. */
+    private void prepare(HostCommand c, BdevIo io, int doneBytes) {
+        long firstLba = io.offsetBlocks() + doneBytes / blockSize;
+        long totalBytes = io.numBlocks() * blockSize;
+        int bytes = (int) Math.min(totalBytes - doneBytes, maxTransfer());
+        int blocks = bytes / blockSize;
+        c.context(io);
+        c.onCompletion(this::completed);
+        switch (io.op()) {
+            case READ:
+                c.read(nsid, firstLba, blocks, io.buffer(), bytes);
+                break;
+            case WRITE: {
+                ByteBuf data = io.buffer();
+                ByteBuf part = doneBytes == 0 && bytes == data.readableBytes() ? data
+                        : data.slice(data.readerIndex() + doneBytes, bytes);
+                c.write(nsid, firstLba, blocks, part);
+                break;
+            }
+            case FLUSH:
+                c.clear().opcode(0x00).nsid(nsid);
+                break;
+            case WRITE_ZEROES:
+                c.clear().opcode(0x08).nsid(nsid);
+                c.sqe().setLongLE(40, firstLba);
+                c.sqe().setIntLE(48, (int) Math.min(io.numBlocks(), 0x10000) - 1);
+                break;
+            case UNMAP:
+            default:
+                // Deallocate through Write Zeroes with the DEAC bit: same effect for the host, no range buffer.
+                c.clear().opcode(0x08).nsid(nsid);
+                c.sqe().setLongLE(40, firstLba);
+                c.sqe().setIntLE(48, ((int) Math.min(io.numBlocks(), 0x10000) - 1) | 1 << 25);
+                break;
+        }
+    }
+
+    /** Bytes of the I/O done once the command's part is done. */
+    private long progressBytes(HostCommand c, BdevIo io) {
+        BdevOp op = io.op();
+        if (op == BdevOp.FLUSH) {
+            return io.numBlocks() * blockSize;
+        }
+        long lba = c.sqe().getLongLE(40);
+        int blocks = (c.sqe().getIntLE(48) & 0xFFFF) + 1;
+        return (lba - io.offsetBlocks() + blocks) * blockSize;
+    }
+
+    private void completed(HostCommand c) {
+        BdevIo io = (BdevIo) c.context();
+        HostQueuePair q = queueOf(c);
+        int status = c.status();
+        if (status == NvmeStatus.HOST_PATH_ERROR && controller.options().reconnect() && !closed) {
+            // The connection went away under the command: resume from this part after reconnecting,
+            // dropping whatever part of its read data had arrived.
+            if (io.op() == BdevOp.READ) {
+                io.buffer().writerIndex(io.buffer().writerIndex() - c.received);
+            }
+            hold(io, partStart(c, io));
+        } else if (status != 0) {
+            finish(io, bdevStatus(status, io.op()));
+        } else {
+            long done = progressBytes(c, io);
+            long total = io.op() == BdevOp.FLUSH ? done : io.numBlocks() * blockSize;
+            if (done < total && q != null) {
+                prepare(c, io, (int) done);
+                q.submit(c); // the same slot carries the next part
+                return;
+            }
+            finish(io, BdevStatus.SUCCESS);
+        }
+        if (q != null) {
+            ArrayDeque<BdevIo> queued = queueFor(q);
+            BdevIo next = queued.poll();
+            if (next != null) {
+                issue(q, next, 0);
+            }
+        }
+    }
+
+    private HostQueuePair queueOf(HostCommand c) {
+        for (HostQueuePair q : controller.ioQueues()) {
+            if (q.eventLoop().inEventLoop()) {
+                return q;
+            }
+        }
+        return null;
+    }
+
+    /** Where the command's part of the I/O starts, in bytes from the I/O's start. */
+    private int partStart(HostCommand c, BdevIo io) {
+        if (io.op() == BdevOp.FLUSH) {
+            return 0;
+        }
+        return (int) ((c.sqe().getLongLE(40) - io.offsetBlocks()) * blockSize);
+    }
+
+    private void hold(BdevIo io, int resumeBytes) {
+        held.add(new Held(io, resumeBytes, System.nanoTime()));
+        RemoteController.State state = controller.state();
+        if (state == RemoteController.State.CONNECTED) {
+            resubmitHeld();
+        } else if (state == RemoteController.State.CLOSED) {
+            failHeld();
+        } else {
+            scheduleHoldCheck();
+        }
+    }
+
+    private void scheduleHoldCheck() {
+        controller.scheduler().schedule(this::expireHeld,
+                Math.max(holdTimeoutNanos / 4, TimeUnit.MILLISECONDS.toNanos(50)), TimeUnit.NANOSECONDS);
+    }
+
+    private void expireHeld() {
+        long now = System.nanoTime();
+        boolean left = false;
+        for (Held h : held) {
+            if (now - h.sinceNanos() > holdTimeoutNanos) {
+                if (held.remove(h)) {
+                    LOG.warn("{}: {} waited {} ms for the remote controller, failing it", name, h.io().op(),
+                            TimeUnit.NANOSECONDS.toMillis(now - h.sinceNanos()));
+                    finish(h.io(), BdevStatus.PATH_ERROR);
+                }
+            } else {
+                left = true;
+            }
+        }
+        if (left && controller.state() != RemoteController.State.CONNECTED) {
+            scheduleHoldCheck();
+        }
+    }
+
+    private void resubmitHeld() {
+        Held h;
+        while ((h = held.poll()) != null) {
+            BdevIo io = h.io();
+            int resume = h.resumeBytes();
+            io.core().execute(() -> submitAgain(io, resume));
+        }
+    }
+
+    private void failHeld() {
+        Held h;
+        while ((h = held.poll()) != null) {
+            finish(h.io(), BdevStatus.PATH_ERROR);
+        }
+    }
+
+    /** A held I/O goes out again from its own core (it was validated already). */
+    private void submitAgain(BdevIo io, int resumeBytes) {
+        List<HostQueuePair> queues = controller.ioQueues();
+        if (queues.isEmpty()) {
+            hold(io, resumeBytes);
+            return;
+        }
+        HostQueuePair q = queues.get((int) (Thread.currentThread().getId() % queues.size()));
+        for (HostQueuePair candidate : queues) {
+            if (candidate.eventLoop().inEventLoop()) {
+                q = candidate;
+            }
+        }
+        HostQueuePair target = q;
+        if (target.eventLoop().inEventLoop()) {
+            issue(target, io, resumeBytes);
+        } else {
+            target.eventLoop().execute(() -> issue(target, io, resumeBytes));
+        }
+    }
+
+    /** Completes the I/O on its own core: directly when that core runs on this thread. */
+    private static void finish(BdevIo io, int status) {
+        if (io.core() instanceof SimCore && ((SimCore) io.core()).inCoreThread()) {
+            io.complete(status);
+        } else {
+            io.core().execute(() -> io.complete(status));
+        }
+    }
+
+    private static int bdevStatus(int nvmeStatus, BdevOp op) {
+        int code = nvmeStatus & 0x7FF;
+        if (code == NvmeStatus.LBA_OUT_OF_RANGE) {
+            return BdevStatus.OUT_OF_RANGE;
+        }
+        if (code == NvmeStatus.INVALID_OPCODE || code == NvmeStatus.INVALID_FIELD) {
+            return BdevStatus.UNSUPPORTED;
+        }
+        if ((code >>> 8) == 2) {
+            return BdevStatus.MEDIA_ERROR; // media and data integrity errors
+        }
+        return BdevStatus.PATH_ERROR;
+    }
+
+    /** Fails held I/O; the controller itself belongs to whoever connected it. */
+    @Override
+    public void close() {
+        closed = true;
+        failHeld();
+    }
+
+    @Override
+    public String toString() {
+        return "RemoteBdev[" + name + " nsid " + nsid + " of " + controller + "]";
+    }
+}

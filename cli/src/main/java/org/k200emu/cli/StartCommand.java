@@ -42,6 +42,16 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
             description = "Discovery-only listener port instead of the configured one (-1 = none).")
     Integer discoveryPort;
 
+    @Option(names = "--mode", paramLabel = "MODE",
+            description = "standalone (serve the card's drives on the fabric) or coprocessor (also attach the"
+                    + " configured remote namespaces and show the host-side drives on the host port)."
+                    + " Default: as configured, else standalone.")
+    String mode;
+
+    @Option(names = "--host-port", paramLabel = "PORT",
+            description = "Host-side NVMe/TCP port in co-processor mode instead of the configured one (default 4430).")
+    Integer hostPort;
+
     @Option(names = "--host-threads", paramLabel = "N",
             description = "Host threads that run the 80 simulated cores (default: configured, else all processors).")
     Integer hostThreads;
@@ -66,9 +76,14 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
         checkRange("--port", port, 0, 65535);
         checkRange("--discovery-port", discoveryPort, -1, 65535);
         checkRange("--host-threads", hostThreads, 1, Integer.MAX_VALUE);
+        checkRange("--host-port", hostPort, 0, 65535);
+        if (mode != null && !mode.equals(CardConfig.STANDALONE) && !mode.equals(CardConfig.COPROCESSOR)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "invalid value for --mode: " + mode
+                    + " (use standalone or coprocessor)");
+        }
         setLogLevel(verbose ? Level.DEBUG : level);
         CardConfig card = config == null ? CardConfig.embeddedDefault() : CardConfig.load(config);
-        StartOverrides overrides = new StartOverrides(listen, port, discoveryPort, hostThreads);
+        StartOverrides overrides = new StartOverrides(listen, port, discoveryPort, hostThreads, mode, hostPort);
 
         CountDownLatch stopRequested = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);

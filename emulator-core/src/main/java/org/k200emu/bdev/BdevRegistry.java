@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.k200emu.bdev.file.FileBdev;
 import org.k200emu.bdev.malloc.MallocBdev;
 import org.k200emu.bdev.nullbdev.NullBdev;
@@ -22,12 +23,30 @@ public final class BdevRegistry implements AutoCloseable {
 
     private volatile Map<String, Bdev> bdevs = Collections.emptyMap();
 
+    /**
+     * Makes a bdev of a type the core does not know (remote namespaces, made by the fabric
+     * module); {@code path} names the configuration entry for error messages.
+     */
+    @FunctionalInterface
+    public interface Factory {
+        Bdev make(CardConfig.BdevConfig config, String path);
+    }
+
     /** Creates every bdev of {@code config}; on failure closes those already made. */
     public static BdevRegistry create(CardConfig config) {
+        return create(config, (b, path) -> {
+            throw new ConfigException(path + ".type", "unknown bdev type '" + b.type() + "'");
+        });
+    }
+
+    /** Creates every bdev of {@code config}, asking {@code others} for the types the core does not make. */
+    public static BdevRegistry create(CardConfig config, Factory others) {
         BdevRegistry registry = new BdevRegistry();
         try {
             for (int i = 0; i < config.bdevs().size(); i++) {
-                Bdev bdev = make(config.bdevs().get(i), "bdevs[" + i + "]");
+                CardConfig.BdevConfig b = config.bdevs().get(i);
+                String path = "bdevs[" + i + "]";
+                Bdev bdev = Set.of("null", "malloc", "file").contains(b.type()) ? make(b, path) : others.make(b, path);
                 try {
                     registry.add(bdev);
                 } catch (RuntimeException e) {

@@ -2,6 +2,7 @@ package org.k200emu.cli.start;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.k200emu.bdev.BdevRegistry;
 import org.k200emu.card.config.CardConfig;
 import org.k200emu.cluster.CorePlacement;
@@ -10,6 +11,8 @@ import org.k200emu.cluster.MppaLayout;
 import org.k200emu.cluster.netty.CoreEventLoops;
 import org.k200emu.nvme.subsystem.Namespace;
 import org.k200emu.nvme.subsystem.Subsystem;
+import org.k200emu.nvmeof.host.HostTransport;
+import org.k200emu.nvmeof.host.RemoteBdev;
 import org.k200emu.nvmeof.target.NvmeofTarget;
 import org.k200emu.nvmeof.target.TargetPort;
 import org.k200emu.nvmeof.target.TcpTransportSettings;
@@ -17,68 +20,100 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running card: the simulated MPPA and its host threads, the bdevs, the NVM subsystems and the
- * NVMe/TCP target, built from a {@link CardConfig} and torn down in reverse order by
- * {@link #close()}. Owned by {@code k200 start} (and by tests that start a card in-process).
+ * A running card: the simulated MPPA and its host threads, the bdevs (in co-processor mode
+ * including the remote namespaces its initiator attached), the NVM subsystems, the fabric-side
+ * NVMe/TCP target and, in co-processor mode, the host-side target that shows the card's
+ * emulated drives to its own host. Built from a {@link CardConfig} and torn down in reverse order
+ * by {@link #close()}. Owned by {@code k200 start} (and by tests that start a card in-process).
  */
 public final class CardProcess implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CardProcess.class);
 
+    private final CardConfig config;
     private final Mppa mppa;
     private final CoreEventLoops loops;
+    private final RemoteAttachments remotes;
     private final BdevRegistry bdevs;
     private final List<Subsystem> subsystems;
     private final NvmeofTarget target;
+    private final NvmeofTarget hostTarget;
     private final long allocatedAtStart;
 
-    private CardProcess(Mppa mppa, CoreEventLoops loops, BdevRegistry bdevs, List<Subsystem> subsystems,
-                        NvmeofTarget target) {
+    private CardProcess(CardConfig config, Mppa mppa, CoreEventLoops loops, RemoteAttachments remotes,
+                        BdevRegistry bdevs, List<Subsystem> subsystems, NvmeofTarget target,
+                        NvmeofTarget hostTarget) {
+        this.config = config;
         this.mppa = mppa;
         this.loops = loops;
+        this.remotes = remotes;
         this.bdevs = bdevs;
         this.subsystems = subsystems;
         this.target = target;
+        this.hostTarget = hostTarget;
         this.allocatedAtStart = loops.allocatedBytes();
     }
 
     /** Builds and starts the card; on failure everything started so far is stopped again. */
-    public static CardProcess start(CardConfig config, StartOverrides overrides) {
+    public static CardProcess start(CardConfig configured, StartOverrides overrides) {
+        CardConfig config = (overrides.mode() != null ? configured.withMode(overrides.mode()) : configured).checkMode();
         CardConfig.Clusters c = config.clusters();
         Mppa mppa = Mppa.create(MppaLayout.of(c.count(), c.coresPerCluster(), c.controlPlaneClusters()));
         int threads = overrides.hostThreads() != null ? overrides.hostThreads()
                 : c.hostThreads() > 0 ? c.hostThreads() : Runtime.getRuntime().availableProcessors();
         CoreEventLoops loops = CoreEventLoops.start(CorePlacement.interleaved(mppa, threads),
-                CoreEventLoops.Transport.valueOf(c.transport().toUpperCase(java.util.Locale.ROOT)),
+                CoreEventLoops.Transport.valueOf(c.transport().toUpperCase(Locale.ROOT)),
                 "spin".equals(c.idle()));
+        RemoteAttachments remotes = new RemoteAttachments(HostTransport.on(loops), threads);
         BdevRegistry bdevs = null;
         NvmeofTarget target = null;
+        NvmeofTarget hostTarget = null;
         try {
-            bdevs = BdevRegistry.create(config);
-            List<Subsystem> subsystems = new ArrayList<>();
-            for (CardConfig.SubsystemConfig s : config.subsystems()) {
-                Subsystem subsystem = Subsystem.nvm(s.nqn(), s.serial(), s.model(), s.allowAnyHost(), s.hosts());
-                for (CardConfig.NamespaceConfig ns : s.namespaces()) {
-                    subsystem.addNamespace(new Namespace(ns.nsid(), bdevs.get(ns.bdev()), ns.uuid(), ns.nguid()));
-                }
-                subsystems.add(subsystem);
-            }
-            target = new NvmeofTarget(loops, TcpTransportSettings.defaults(), subsystems, ports(config, overrides));
+            bdevs = BdevRegistry.create(config, remotes::attach);
+            List<Subsystem> fabricSide = subsystems(config.subsystemsOn(CardConfig.FABRIC_SIDE), bdevs);
+            List<Subsystem> hostSide = subsystems(config.subsystemsOn(CardConfig.HOST_SIDE), bdevs);
+            TcpTransportSettings settings = TcpTransportSettings.defaults();
+            target = new NvmeofTarget(loops, settings, fabricSide, fabricPorts(config, overrides));
             target.start();
-            return new CardProcess(mppa, loops, bdevs, subsystems, target);
+            if (config.mode().equals(CardConfig.COPROCESSOR)) {
+                CardConfig.PortConfig h = config.hostPort();
+                int port = overrides.hostPort() != null ? overrides.hostPort() : h.port();
+                hostTarget = new NvmeofTarget(loops, settings, hostSide, List.of(new TargetPort(1, h.address(), port,
+                        true)));
+                hostTarget.start();
+            }
+            List<Subsystem> all = new ArrayList<>(fabricSide);
+            all.addAll(hostSide);
+            return new CardProcess(config, mppa, loops, remotes, bdevs, all, target, hostTarget);
         } catch (RuntimeException e) {
+            if (hostTarget != null) {
+                hostTarget.close();
+            }
             if (target != null) {
                 target.close();
             }
-            loops.close();
+            remotes.close();
             if (bdevs != null) {
                 bdevs.close();
             }
+            loops.close();
             throw e;
         }
     }
 
-    private static List<TargetPort> ports(CardConfig config, StartOverrides o) {
+    private static List<Subsystem> subsystems(List<CardConfig.SubsystemConfig> configs, BdevRegistry bdevs) {
+        List<Subsystem> out = new ArrayList<>();
+        for (CardConfig.SubsystemConfig s : configs) {
+            Subsystem subsystem = Subsystem.nvm(s.nqn(), s.serial(), s.model(), s.allowAnyHost(), s.hosts());
+            for (CardConfig.NamespaceConfig ns : s.namespaces()) {
+                subsystem.addNamespace(new Namespace(ns.nsid(), bdevs.get(ns.bdev()), ns.uuid(), ns.nguid()));
+            }
+            out.add(subsystem);
+        }
+        return out;
+    }
+
+    private static List<TargetPort> fabricPorts(CardConfig config, StartOverrides o) {
         List<TargetPort> ports = new ArrayList<>();
         int id = 1;
         for (CardConfig.PortConfig p : config.ports()) {
@@ -94,38 +129,65 @@ public final class CardProcess implements AutoCloseable {
         return ports;
     }
 
+    /** The fabric-side target. */
     public NvmeofTarget target() {
         return target;
+    }
+
+    /** The host-side target (co-processor mode), or null. */
+    public NvmeofTarget hostTarget() {
+        return hostTarget;
+    }
+
+    /** The remote namespaces attached by the initiator (co-processor mode). */
+    public List<RemoteBdev> remoteBdevs() {
+        return remotes.bdevs();
     }
 
     public Mppa mppa() {
         return mppa;
     }
 
+    public CardConfig config() {
+        return config;
+    }
+
     /** One line for the log: what the card serves and where. */
     public String summary() {
         StringBuilder sb = new StringBuilder();
-        sb.append(mppa.all().size()).append(" cores on ").append(loops.eventLoops().size())
-                .append(" host threads (").append(loops.transportName()).append("), ");
+        sb.append(config.mode()).append(" mode, ").append(mppa.all().size()).append(" cores on ")
+                .append(loops.eventLoops().size()).append(" host threads (").append(loops.transportName())
+                .append("), ");
         for (Subsystem s : subsystems) {
             sb.append(s.nqn()).append(" [").append(s.namespaces().size()).append(" namespace(s)] ");
         }
         sb.append("on ").append(target.boundAddresses());
+        if (hostTarget != null) {
+            sb.append(", host side on ").append(hostTarget.boundAddresses());
+        }
+        if (!remotes.bdevs().isEmpty()) {
+            sb.append(", ").append(remotes.bdevs().size()).append(" remote namespace(s)");
+        }
         return sb.toString();
     }
 
     /** Stops listening, ends every association, lets outstanding I/O finish, stops the cores. */
     @Override
     public void close() {
-        LOG.debug("closing the target");
+        LOG.debug("closing the targets");
         long allocated = loops.allocatedBytes() - allocatedAtStart;
-        long commands = target.ioCommandsCompleted();
+        long commands = target.ioCommandsCompleted() + (hostTarget != null ? hostTarget.ioCommandsCompleted() : 0);
+        if (hostTarget != null) {
+            hostTarget.close();
+        }
         target.close();
         if (allocatedAtStart >= 0 && commands > 0) {
             // What the data path costs the garbage collector: the benchmark script reads this line.
             LOG.info("served {} I/O commands; host threads allocated {} bytes, {} bytes per I/O command", commands,
-                    allocated, String.format(java.util.Locale.ROOT, "%.2f", (double) allocated / commands));
+                    allocated, String.format(Locale.ROOT, "%.2f", (double) allocated / commands));
         }
+        // Remote associations before bdevs: held I/O fails rather than waiting for a reconnect.
+        remotes.close();
         // Bdevs before loops: in-flight file I/O completes onto cores that are still running.
         bdevs.close();
         loops.close();

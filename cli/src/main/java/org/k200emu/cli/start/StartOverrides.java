@@ -4,14 +4,21 @@ package org.k200emu.cli.start;
  * Command-line settings of {@code k200 start} that take precedence over the configuration file;
  * null means "as configured".
  *
- * @param listenAddress address for every port
- * @param port          NVMe/TCP port of the first listener
+ * @param listenAddress address for every fabric port
+ * @param port          NVMe/TCP port of the first fabric listener
  * @param discoveryPort discovery-only listener port, -1 for none
  * @param hostThreads   host threads for the simulated cores
+ * @param mode          standalone or coprocessor
+ * @param hostPort      the host-facing NVMe/TCP port in co-processor mode (0 = any free port)
  */
-public record StartOverrides(String listenAddress, Integer port, Integer discoveryPort, Integer hostThreads) {
+public record StartOverrides(String listenAddress, Integer port, Integer discoveryPort, Integer hostThreads,
+                             String mode, Integer hostPort) {
+
+    public StartOverrides(String listenAddress, Integer port, Integer discoveryPort, Integer hostThreads) {
+        this(listenAddress, port, discoveryPort, hostThreads, null, null);
+    }
 
     public static StartOverrides none() {
-        return new StartOverrides(null, null, null, null);
+        return new StartOverrides(null, null, null, null, null, null);
     }
 }

@@ -24,7 +24,34 @@ import java.util.UUID;
  * ({@code subsystems[0].namespaces[1].bdev: no bdev named 'malloc9'}). Immutable.
  */
 public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdevs,
-                         List<SubsystemConfig> subsystems, List<PortConfig> ports, int discoveryPort) {
+                         List<SubsystemConfig> subsystems, List<PortConfig> ports, int discoveryPort, String mode,
+                         PortConfig hostPort) {
+
+    /** The card serves its own drives to remote hosts over the fabric. */
+    public static final String STANDALONE = "standalone";
+    /** The card also attaches remote namespaces and shows drives to its own host. */
+    public static final String COPROCESSOR = "coprocessor";
+    /** Subsystems served on the fabric ports. */
+    public static final String FABRIC_SIDE = "fabric";
+    /** Subsystems served to the card's own host (the host port, in co-processor mode). */
+    public static final String HOST_SIDE = "host";
+
+    /** A standalone card. */
+    public CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdevs, List<SubsystemConfig> subsystems,
+                      List<PortConfig> ports, int discoveryPort) {
+        this(ddrBytes, clusters, bdevs, subsystems, ports, discoveryPort, STANDALONE,
+                new PortConfig("host", "127.0.0.1", 4430));
+    }
+
+    /** The same configuration in another mode (the command line's --mode). */
+    public CardConfig withMode(String newMode) {
+        return new CardConfig(ddrBytes, clusters, bdevs, subsystems, ports, discoveryPort, newMode, hostPort);
+    }
+
+    /** The subsystems served on {@code side} ({@link #FABRIC_SIDE} or {@link #HOST_SIDE}). */
+    public List<SubsystemConfig> subsystemsOn(String side) {
+        return subsystems.stream().filter(s -> s.side().equals(side)).toList();
+    }
 
     public static final long MIN_DDR = 8L << 30;
     public static final long MAX_DDR = 32L << 30;
@@ -35,20 +62,46 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
                            String transport) {
     }
 
-    /** A block device: {@code null}, {@code malloc} (RAM) or {@code file} (host file or device). */
-    public record BdevConfig(String name, String type, long sizeBytes, int blockSize, Path path, boolean create) {
+    /**
+     * A block device: {@code null}, {@code malloc} (RAM), {@code file} (host file or device) or
+     * {@code remote} (a namespace of a remote NVMe/TCP controller, co-processor mode only; its
+     * size and block size come from the remote namespace).
+     */
+    public record BdevConfig(String name, String type, long sizeBytes, int blockSize, Path path, boolean create,
+                             RemoteConfig remote) {
+        public BdevConfig(String name, String type, long sizeBytes, int blockSize, Path path, boolean create) {
+            this(name, type, sizeBytes, blockSize, path, create, null);
+        }
+
         public long blockCount() {
             return sizeBytes / blockSize;
         }
+    }
+
+    /**
+     * Where a remote bdev's namespace lives and how to reach it.
+     *
+     * @param holdMillis how long I/O waits for a lost connection to come back before it fails
+     */
+    public record RemoteConfig(String address, int port, String subnqn, int nsid, String hostNqn,
+                               boolean headerDigest, boolean dataDigest, int ioQueues, int queueSize,
+                               int holdMillis) {
     }
 
     /** A namespace: NSID (0 = next free), the bdev behind it, optional fixed identifiers. */
     public record NamespaceConfig(int nsid, String bdev, UUID uuid, byte[] nguid) {
     }
 
-    /** An NVM subsystem and who may connect to it. */
+    /**
+     * An NVM subsystem and who may connect to it; {@code side} says where it is served: the
+     * fabric ports, or (co-processor mode) the host port, as the drives the card's host sees.
+     */
     public record SubsystemConfig(String nqn, String serial, String model, boolean allowAnyHost, List<String> hosts,
-                                  List<NamespaceConfig> namespaces) {
+                                  List<NamespaceConfig> namespaces, String side) {
+        public SubsystemConfig(String nqn, String serial, String model, boolean allowAnyHost, List<String> hosts,
+                               List<NamespaceConfig> namespaces) {
+            this(nqn, serial, model, allowAnyHost, hosts, namespaces, FABRIC_SIDE);
+        }
     }
 
     /** An NVMe/TCP listener. */
@@ -109,6 +162,27 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
         }
         int nl = s.indexOf('\n');
         return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /**
+     * Checks what depends on the mode (which the command line may override): remote bdevs and
+     * host-side subsystems need co-processor mode.
+     */
+    public CardConfig checkMode() {
+        if (mode.equals(COPROCESSOR)) {
+            return this;
+        }
+        for (int i = 0; i < bdevs.size(); i++) {
+            if (bdevs.get(i).type().equals("remote")) {
+                throw new ConfigException("bdevs[" + i + "].type", "remote bdevs need mode: coprocessor");
+            }
+        }
+        for (int i = 0; i < subsystems.size(); i++) {
+            if (subsystems.get(i).side().equals(HOST_SIDE)) {
+                throw new ConfigException("subsystems[" + i + "].side", "host-side subsystems need mode: coprocessor");
+            }
+        }
+        return this;
     }
 
     /** Sum of the capacities of the malloc bdevs: what they may take of the DDR. */
@@ -227,7 +301,11 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
     private static final class ConfigReader {
 
         CardConfig card(Node root) {
-            root.allowOnly("ddr", "clusters", "bdevs", "subsystems", "ports", "discoveryPort");
+            root.allowOnly("ddr", "clusters", "bdevs", "subsystems", "ports", "discoveryPort", "mode", "hostPort");
+            String mode = root.field("mode").text(STANDALONE);
+            if (!mode.equals(STANDALONE) && !mode.equals(COPROCESSOR)) {
+                throw root.field("mode").error("must be standalone or coprocessor, not '" + mode + "'");
+            }
             long ddr = root.field("ddr").size(16L << 30);
             if (ddr < MIN_DDR || ddr > MAX_DDR) {
                 throw root.field("ddr").error("must be between 8GiB and 32GiB, not " + Sizes.format(ddr));
@@ -274,8 +352,13 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
             if (discoveryPort > 0 && endpoints.contains(ports.get(0).address() + ":" + discoveryPort)) {
                 throw root.field("discoveryPort").error("port " + discoveryPort + " is already an NVMe/TCP port");
             }
+            PortConfig hostPort = root.field("hostPort").present() ? port(root.field("hostPort"), "host", 4430)
+                    : new PortConfig("host", "127.0.0.1", 4430);
+            if (endpoints.contains(hostPort.address() + ":" + hostPort.port())) {
+                throw root.field("hostPort").error("port " + hostPort.port() + " is already an NVMe/TCP fabric port");
+            }
             return new CardConfig(ddr, clusters, List.copyOf(bdevs), List.copyOf(subsystems), List.copyOf(ports),
-                    discoveryPort);
+                    discoveryPort, mode, hostPort);
         }
 
         Clusters clusters(Node n) {
@@ -300,6 +383,10 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
         }
 
         BdevConfig bdev(Node n) {
+            Node typeField = n.field("type");
+            if ("remote".equals(typeField.json() != null && typeField.json().isTextual() ? typeField.json().asText() : null)) {
+                return remoteBdev(n);
+            }
             n.allowOnly("name", "type", "size", "blockSize", "path", "create");
             String name = n.field("name").text(null);
             if (name == null || !name.matches("[A-Za-z0-9_.-]{1,64}")) {
@@ -309,7 +396,7 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
             // YAML reads an unquoted null as no value at all; here it can only mean the null bdev.
             String type = typeNode.json() != null && typeNode.json().isNull() ? "null" : typeNode.text(null);
             if (type == null || !Set.of("null", "malloc", "file").contains(type)) {
-                throw n.field("type").error("must be null, malloc or file");
+                throw n.field("type").error("must be null, malloc, file or remote");
             }
             int blockSize = n.field("blockSize").integer(512, 512, 4096);
             if (blockSize != 512 && blockSize != 4096) {
@@ -339,8 +426,41 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
             return new BdevConfig(name, type, size, blockSize, pathText == null ? null : Path.of(pathText), create);
         }
 
+        BdevConfig remoteBdev(Node n) {
+            n.allowOnly("name", "type", "address", "port", "subnqn", "nsid", "hostnqn", "hdgst", "ddgst", "ioQueues",
+                    "queueSize", "holdTimeoutMs");
+            String name = n.field("name").text(null);
+            if (name == null || !name.matches("[A-Za-z0-9_.-]{1,64}")) {
+                throw n.field("name").error("needs a name of 1-64 letters, digits, '_', '.' or '-'");
+            }
+            String address = n.field("address").text(null);
+            if (address == null || !address.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+                throw n.field("address").error("a remote bdev needs the target's IPv4 or IPv6 address");
+            }
+            int port = n.field("port").integer(4420, 1, 65535);
+            String subnqn = n.field("subnqn").text(null);
+            String problem = Nqn.problem(subnqn);
+            if (problem != null) {
+                throw n.field("subnqn").error(problem);
+            }
+            int nsid = n.field("nsid").integer(1, 1, 0x7FFF_FFFE);
+            String hostNqn = n.field("hostnqn").text("nqn.2014-08.org.k200emu:card");
+            String hostProblem = Nqn.problem(hostNqn);
+            if (hostProblem != null) {
+                throw n.field("hostnqn").error(hostProblem);
+            }
+            RemoteConfig remote = new RemoteConfig(address, port, subnqn, nsid, hostNqn, n.field("hdgst").bool(false),
+                    n.field("ddgst").bool(false), n.field("ioQueues").integer(0, 0, 64),
+                    n.field("queueSize").integer(128, 2, 1024), n.field("holdTimeoutMs").integer(30_000, 0, 3_600_000));
+            return new BdevConfig(name, "remote", 0, 0, null, false, remote);
+        }
+
         SubsystemConfig subsystem(Node n, Set<String> bdevNames, Set<String> usedBdevs) {
-            n.allowOnly("nqn", "serial", "model", "allowAnyHost", "hosts", "namespaces");
+            n.allowOnly("nqn", "serial", "model", "allowAnyHost", "hosts", "namespaces", "side");
+            String side = n.field("side").text(FABRIC_SIDE);
+            if (!side.equals(FABRIC_SIDE) && !side.equals(HOST_SIDE)) {
+                throw n.field("side").error("must be fabric or host, not '" + side + "'");
+            }
             String nqn = n.field("nqn").text(null);
             String problem = Nqn.problem(nqn);
             if (problem != null) {
@@ -373,7 +493,7 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
                 }
                 namespaces.add(c);
             }
-            return new SubsystemConfig(nqn, serial, model, allowAny, List.copyOf(hosts), List.copyOf(namespaces));
+            return new SubsystemConfig(nqn, serial, model, allowAny, List.copyOf(hosts), List.copyOf(namespaces), side);
         }
 
         NamespaceConfig namespace(Node n, Set<String> bdevNames, Set<String> usedBdevs) {
@@ -414,8 +534,12 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
         }
 
         PortConfig port(Node n, int index) {
+            return port(n, "port" + index, 4420);
+        }
+
+        PortConfig port(Node n, String defaultName, int defaultPort) {
             n.allowOnly("name", "address", "port", "transport");
-            String name = n.field("name").text("port" + index);
+            String name = n.field("name").text(defaultName);
             String transport = n.field("transport").text("tcp");
             if (!transport.equals("tcp")) {
                 throw n.field("transport").error("only tcp is supported, not '" + transport + "'");
@@ -424,7 +548,7 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
             if (!address.matches("[0-9.]+|[0-9a-fA-F:]+")) {
                 throw n.field("address").error("must be an IPv4 or IPv6 address literal, not '" + address + "'");
             }
-            int port = n.field("port").integer(4420, 0, 65535);
+            int port = n.field("port").integer(defaultPort, 0, 65535);
             return new PortConfig(name, address, port);
         }
 

@@ -304,7 +304,7 @@ class CardConfigTest {
                 bad("not a mapping", "- 1\n- 2", "(document)", "must be a mapping"),
                 bad("a scalar", "42", "(document)", "must be a mapping"),
                 bad("unknown top-level key", "foo: 1\nports: [{}]", "foo",
-                        "unknown field (allowed: ddr, clusters, bdevs, subsystems, ports, discoveryPort)"),
+                        "unknown field (allowed: ddr, clusters, bdevs, subsystems, ports, discoveryPort, mode, hostPort)"),
                 // ddr
                 bad("ddr below 8GiB", "ddr: 4GiB", "ddr", "must be between 8GiB and 32GiB, not 4GiB"),
                 bad("ddr just below 8GiB", "ddr: 8191MiB", "ddr", "must be between 8GiB and 32GiB, not 8191MiB"),
@@ -342,9 +342,9 @@ class CardConfigTest {
                 bad("bdev name of 65 characters", "bdevs: [{name: " + "m".repeat(65) + ", type: malloc, size: 1MiB}]",
                         "bdevs[0].name", "needs a name of 1-64 letters, digits, '_', '.' or '-'"),
                 bad("bdev without type", "bdevs: [{name: m0, size: 1MiB}]", "bdevs[0].type",
-                        "must be null, malloc or file"),
+                        "must be null, malloc, file or remote"),
                 bad("unknown bdev type", "bdevs: [{name: m0, type: nvme, size: 1MiB}]", "bdevs[0].type",
-                        "must be null, malloc or file"),
+                        "must be null, malloc, file or remote"),
                 bad("block size 1024", "bdevs: [{name: m0, type: malloc, size: 1MiB, blockSize: 1024}]",
                         "bdevs[0].blockSize", "must be 512 or 4096, not 1024"),
                 bad("block size 8192", "bdevs: [{name: m0, type: malloc, size: 1MiB, blockSize: 8192}]",
@@ -409,7 +409,7 @@ class CardConfigTest {
                         "subsystems[0].allowAnyHost", "must be true or false"),
                 bad("unknown subsystem key", "subsystems: [{nqn: '" + nqnA + "', namespace: []}]",
                         "subsystems[0].namespace",
-                        "unknown field (allowed: nqn, serial, model, allowAnyHost, hosts, namespaces)"),
+                        "unknown field (allowed: nqn, serial, model, allowAnyHost, hosts, namespaces, side)"),
                 // namespaces
                 bad("namespace without bdev", ns("{nsid: 1}"), "subsystems[0].namespaces[0].bdev",
                         "a namespace needs a bdev"),
@@ -584,5 +584,41 @@ class CardConfigTest {
 
     private static Path write(Path file, String text) throws IOException {
         return Files.writeString(file, text, StandardCharsets.UTF_8);
+    }
+    @Test
+    void coprocessorModeWithRemoteBdevsAndHostSideDrives() {
+        CardConfig c = CardConfig.parse(String.join("\n",
+                "mode: coprocessor",
+                "hostPort: {address: 127.0.0.1, port: 4431}",
+                "bdevs:",
+                "  - {name: far0, type: remote, address: 10.0.0.2, port: 4421, subnqn: 'nqn.2014-08.org.example:x',",
+                "     nsid: 2, hdgst: true}",
+                "subsystems:",
+                "  - nqn: nqn.2014-08.org.k200emu:drive0",
+                "    side: host",
+                "    namespaces: [{bdev: far0}]",
+                "ports: [{port: 4420}]"), CardConfig.Format.YAML);
+        assertThat(c.mode()).isEqualTo(CardConfig.COPROCESSOR);
+        assertThat(c.hostPort()).isEqualTo(new PortConfig("host", "127.0.0.1", 4431));
+        CardConfig.RemoteConfig r = c.bdevs().get(0).remote();
+        assertThat(r).isEqualTo(new CardConfig.RemoteConfig("10.0.0.2", 4421, "nqn.2014-08.org.example:x", 2,
+                "nqn.2014-08.org.k200emu:card", true, false, 0, 128, 30_000));
+        assertThat(c.subsystemsOn(CardConfig.HOST_SIDE)).hasSize(1);
+        assertThat(c.subsystemsOn(CardConfig.FABRIC_SIDE)).isEmpty();
+        assertThat(c.checkMode()).isSameAs(c);
+        assertThatThrownBy(() -> c.withMode(CardConfig.STANDALONE).checkMode())
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.path()).isEqualTo("bdevs[0].type"));
+    }
+
+    @Test
+    void remoteBdevNeedsAnAddressAndASubsystem() {
+        assertThatThrownBy(() -> CardConfig.parse("bdevs: [{name: r, type: remote, subnqn: 'nqn.2014-08.org.a:b'}]\n"
+                + "ports: [{port: 4420}]", CardConfig.Format.YAML))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.path()).isEqualTo("bdevs[0].address"));
+        assertThatThrownBy(() -> CardConfig.parse("bdevs: [{name: r, type: remote, address: 1.2.3.4}]\n"
+                + "ports: [{port: 4420}]", CardConfig.Format.YAML))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.path()).isEqualTo("bdevs[0].subnqn"));
+        assertThatThrownBy(() -> CardConfig.parse("mode: sidecar\nports: [{port: 4420}]", CardConfig.Format.YAML))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.path()).isEqualTo("mode"));
     }
 }

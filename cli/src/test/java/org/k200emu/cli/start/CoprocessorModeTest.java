@@ -1,0 +1,107 @@
+package org.k200emu.cli.start;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.k200emu.card.config.CardConfig;
+import org.k200emu.card.config.ConfigException;
+import org.k200emu.nvmeof.host.HostCommand;
+import org.k200emu.nvmeof.host.HostOptions;
+import org.k200emu.nvmeof.host.HostQueuePair;
+import org.k200emu.nvmeof.host.HostTransport;
+import org.k200emu.nvmeof.host.RemoteController;
+import org.k200emu.testing.Bytes;
+
+/**
+ * Card to card, in one JVM: card A serves its default namespace on the fabric; card B, in
+ * co-processor mode, attaches it as a remote bdev and shows it to its host as drive0 on the host
+ * port. Data written to B's drive is found on A's namespace, and the other way round.
+ */
+class CoprocessorModeTest {
+
+    private static final String DRIVE = "nqn.2014-08.org.k200emu:drive0";
+    private static final String DEFAULT = "nqn.2014-08.org.k200emu:default";
+
+    private static CardConfig coprocessor(int remotePort) {
+        return CardConfig.parse(String.join("\n",
+                "mode: coprocessor",
+                "clusters: {hostThreads: 2}",
+                "bdevs:",
+                "  - {name: far0, type: remote, address: 127.0.0.1, port: " + remotePort + ", subnqn: '" + DEFAULT + "'}",
+                "subsystems:",
+                "  - nqn: " + DRIVE,
+                "    side: host",
+                "    namespaces: [{bdev: far0}]",
+                "ports: [{port: 0}]",
+                "discoveryPort: -1"), CardConfig.Format.YAML);
+    }
+
+    private static int run(HostQueuePair q, java.util.function.Consumer<HostCommand> fill) throws Exception {
+        CompletableFuture<Integer> done = new CompletableFuture<>();
+        q.eventLoop().execute(() -> {
+            HostCommand c = q.acquire();
+            fill.accept(c);
+            c.onCompletion(x -> done.complete(x.status()));
+            q.submit(c);
+        });
+        return done.get(20, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void hostSideDriveIsTheRemoteNamespace() throws Exception {
+        try (CardProcess a = CardProcess.start(CardConfig.embeddedDefault(), new StartOverrides("127.0.0.1", 0, -1, 2));
+             CardProcess b = CardProcess.start(coprocessor(a.target().boundAddresses().get(0).getPort()),
+                     new StartOverrides(null, null, null, null, null, 0));
+             HostTransport host = HostTransport.create(1)) {
+            assertThat(b.remoteBdevs()).hasSize(1);
+            assertThat(b.remoteBdevs().get(0).blockCount()).isEqualTo(2097152);
+            assertThat(b.summary()).contains("coprocessor mode", DRIVE, "host side on");
+            int hostPort = b.hostTarget().boundAddresses().get(0).getPort();
+            int fabricPort = a.target().boundAddresses().get(0).getPort();
+            ByteBuf data = Unpooled.wrappedBuffer(Bytes.random(31, 65536));
+            ByteBuf back = Unpooled.buffer(65536);
+            try (RemoteController drive = RemoteController.connectNow(HostOptions.of("127.0.0.1", hostPort, DRIVE),
+                    host);
+                 RemoteController direct = RemoteController.connectNow(HostOptions.of("127.0.0.1", fabricPort, DEFAULT)
+                         .withHost("nqn.2014-08.org.k200emu:other", java.util.UUID.randomUUID()), host)) {
+                assertThat(drive.namespaces()).hasSize(1);
+                assertThat(drive.namespace(1).bytes()).isEqualTo(1L << 30);
+                HostQueuePair dq = drive.ioQueues().get(0);
+                assertThat(run(dq, c -> c.write(1, 777, 128, data))).isZero();
+                assertThat(run(direct.ioQueues().get(0), c -> c.read(1, 777, 128, back, 65536))).isZero();
+                assertThat(ByteBufUtil.equals(data, back)).as("B's drive wrote A's namespace").isTrue();
+                back.clear();
+                assertThat(run(dq, c -> c.read(1, 777, 128, back, 65536))).isZero();
+                assertThat(ByteBufUtil.equals(data, back)).as("read back through B").isTrue();
+            } finally {
+                data.release();
+                back.release();
+            }
+        }
+    }
+
+    @Test
+    void remoteBdevsNeedCoprocessorMode() {
+        assertThatThrownBy(() -> CardProcess.start(coprocessor(4420).withMode(CardConfig.STANDALONE),
+                StartOverrides.none()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.path()).isEqualTo("bdevs[0].type"));
+    }
+
+    @Test
+    void anUnreachableRemoteFailsTheStartWithAClearMessage() throws Exception {
+        int unused;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            unused = s.getLocalPort();
+        }
+        assertThatThrownBy(() -> CardProcess.start(coprocessor(unused), new StartOverrides(null, null, null, null,
+                null, 0)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("cannot attach " + DEFAULT + " at 127.0.0.1:" + unused);
+    }
+}

@@ -104,6 +104,8 @@ public final class BenchCommand implements Callable<Integer> {
     int ioThreads;
     @Option(names = {"-q", "--quiet"}, description = "No live progress line.")
     boolean quiet;
+    @CommandLine.Mixin
+    ModelReport.Options model = new ModelReport.Options();
     @Option(names = "--poll", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Initiator event loops poll instead of sleeping, as SPDK's perf does (default: on;"
                     + " --no-poll sleeps in epoll).")
@@ -115,6 +117,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         List<JobSpec> jobs = jobs();
+        if (model.selected(spec.commandLine())) {
+            return ModelReport.print(model, jobs, spec.commandLine());
+        }
         PrintWriter out = spec.commandLine().getOut();
         ConsoleProgress console = !quiet && System.console() != null ? new ConsoleProgress(out) : null;
         ProgressListener progress = console != null ? console : ProgressListener.SILENT;

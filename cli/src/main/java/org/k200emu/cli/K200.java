@@ -1,6 +1,7 @@
 package org.k200emu.cli;
 
 import org.k200emu.cli.bench.BenchCommand;
+import org.k200emu.cli.ctl.CtlCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,7 +14,7 @@ import picocli.CommandLine.Command;
         versionProvider = Version.class,
         description = "Kalray K200-LP smart storage adapter emulator: an NVMe/TCP target with the card's"
                 + " 80 simulated cores, in one process.",
-        subcommands = {StartCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StartCommand.class, BenchCommand.class, CtlCommand.class, CommandLine.HelpCommand.class})
 public final class K200 implements Runnable {
 
     @CommandLine.Spec

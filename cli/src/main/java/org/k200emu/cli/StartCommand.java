@@ -6,6 +6,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.k200emu.card.config.CardConfig;
 import org.k200emu.cli.start.CardProcess;
+import org.k200emu.cli.start.ManagementServer;
 import org.k200emu.cli.start.StartOverrides;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +53,11 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
             description = "Host-side NVMe/TCP port in co-processor mode instead of the configured one (default 4430).")
     Integer hostPort;
 
+    @Option(names = "--management-port", paramLabel = "PORT", defaultValue = "4480",
+            description = "Port of the management endpoint that k200 ctl talks to, on 127.0.0.1 (-1: none;"
+                    + " default: ${DEFAULT-VALUE}; if it is taken the card runs without one).")
+    int managementPort;
+
     @Option(names = "--host-threads", paramLabel = "N",
             description = "Host threads that run the 80 simulated cores (default: configured, else all processors).")
     Integer hostThreads;
@@ -77,6 +83,7 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
         checkRange("--discovery-port", discoveryPort, -1, 65535);
         checkRange("--host-threads", hostThreads, 1, Integer.MAX_VALUE);
         checkRange("--host-port", hostPort, 0, 65535);
+        checkRange("--management-port", managementPort, -1, 65535);
         if (mode != null && !mode.equals(CardConfig.STANDALONE) && !mode.equals(CardConfig.COPROCESSOR)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid value for --mode: " + mode
                     + " (use standalone or coprocessor)");
@@ -102,8 +109,15 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
         try (CardProcess process = CardProcess.start(card, overrides)) {
             started = true;
             LOG.info("card started: {}", process.summary());
-            stopRequested.await();
-            LOG.info("stopping the card");
+            ManagementServer management = management(process);
+            try {
+                stopRequested.await();
+                LOG.info("stopping the card");
+            } finally {
+                if (management != null) {
+                    management.close();
+                }
+            }
         } finally {
             if (started) {
                 LOG.info("card stopped");
@@ -117,6 +131,21 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
             stopped.countDown();
         }
         return 0;
+    }
+
+    /** The management endpoint for k200 ctl, or null when disabled or its port is taken. */
+    private ManagementServer management(CardProcess process) {
+        if (managementPort < 0) {
+            return null;
+        }
+        try {
+            ManagementServer m = ManagementServer.start(process, "127.0.0.1", managementPort);
+            LOG.info("management endpoint (k200 ctl) on {}", m.address());
+            return m;
+        } catch (java.io.IOException e) {
+            LOG.warn("no management endpoint: cannot listen on 127.0.0.1:{} ({})", managementPort, e.getMessage());
+            return null;
+        }
     }
 
     /** Command-line values are checked like the configuration file's: out of range is a bad argument. */

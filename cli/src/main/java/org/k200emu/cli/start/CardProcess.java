@@ -152,6 +152,11 @@ public final class CardProcess implements AutoCloseable {
         return config;
     }
 
+    /** Every NVM subsystem of the card, fabric side then host side. */
+    public List<Subsystem> subsystems() {
+        return List.copyOf(subsystems);
+    }
+
     /** One line for the log: what the card serves and where. */
     public String summary() {
         StringBuilder sb = new StringBuilder();

@@ -62,6 +62,13 @@ class CoprocessorModeTest {
             assertThat(b.remoteBdevs()).hasSize(1);
             assertThat(b.remoteBdevs().get(0).blockCount()).isEqualTo(2097152);
             assertThat(b.summary()).contains("coprocessor mode", DRIVE, "host side on");
+            try (ManagementServer m = ManagementServer.start(b, "127.0.0.1", 0)) {
+                java.io.StringWriter out = new java.io.StringWriter();
+                int code = org.k200emu.cli.K200.commandLine().setOut(new java.io.PrintWriter(out))
+                        .execute("ctl", "paths", "--port", Integer.toString(m.address().getPort()));
+                assertThat(code).isZero();
+                assertThat(out.toString()).contains("far0", DEFAULT, "connected");
+            }
             int hostPort = b.hostTarget().boundAddresses().get(0).getPort();
             int fabricPort = a.target().boundAddresses().get(0).getPort();
             ByteBuf data = Unpooled.wrappedBuffer(Bytes.random(31, 65536));

@@ -1,0 +1,122 @@
+package org.k200emu.cli.ctl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code k200 ctl}: asks a running card (its management endpoint, started by {@code k200 start})
+ * what it is doing: {@code status} for everything, {@code paths} for the remote paths of
+ * co-processor mode and their connection state.
+ */
+@Command(name = "ctl", mixinStandardHelpOptions = true,
+        description = {"Show the state of a running card: status (cores, subsystems, connections, remote paths)"
+                + " or paths (remote namespaces of co-processor mode and their connection state)."})
+public final class CtlCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "WHAT", defaultValue = "status",
+            description = "status (default) or paths.")
+    String what;
+
+    @Option(names = "--address", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+            description = "The card's management address (default: ${DEFAULT-VALUE}).")
+    String address;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "4480",
+            description = "The card's management port, as given to k200 start --management-port"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--json", description = "Print the card's JSON answer as it is.")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        if (!what.equals("status") && !what.equals("paths")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "unknown request '" + what
+                    + "' (use status or paths)");
+        }
+        String body = fetch();
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(body);
+        } else {
+            JsonNode status = new ObjectMapper().readTree(body);
+            if (what.equals("status")) {
+                printStatus(out, status);
+            }
+            printPaths(out, status);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private String fetch() throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+        URI uri = URI.create("http://" + (address.contains(":") ? "[" + address + "]" : address) + ":" + port
+                + "/status");
+        try {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET()
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new IOException("the card answered " + r.statusCode() + ": " + r.body());
+            }
+            return r.body();
+        } catch (ConnectException e) {
+            throw new IOException("no card answers on " + address + ":" + port
+                    + " (is k200 start running, with its management endpoint on that port?)", e);
+        }
+    }
+
+    private static void printStatus(PrintWriter out, JsonNode s) {
+        out.printf(Locale.ROOT, "mode %s; fabric %s%s; %d connection(s); %d I/O commands served%n",
+                s.path("mode").asText(), s.path("fabric").asText(),
+                s.path("host").isNull() ? "" : "; host side " + s.path("host").asText(),
+                s.path("connections").asInt(), s.path("ioCommands").asLong());
+        for (JsonNode c : s.path("clusters")) {
+            out.printf(Locale.ROOT, "cluster %d (%s plane): %d cores, busy %.1f%%, %d messages%n",
+                    c.path("cluster").asInt(), c.path("role").asText(), c.path("cores").asInt(),
+                    100 * c.path("busy").asDouble(), c.path("messages").asLong());
+        }
+        for (JsonNode sub : s.path("subsystems")) {
+            out.printf(Locale.ROOT, "subsystem %s: %d controller(s)%n", sub.path("nqn").asText(),
+                    sub.path("controllers").asInt());
+            for (JsonNode ns : sub.path("namespaces")) {
+                out.printf(Locale.ROOT, "  nsid %d: bdev %s (%s), %d bytes, %d-byte blocks%n", ns.path("nsid").asInt(),
+                        ns.path("bdev").asText(), ns.path("module").asText(), ns.path("bytes").asLong(),
+                        ns.path("blockSize").asInt());
+            }
+        }
+    }
+
+    private static void printPaths(PrintWriter out, JsonNode s) {
+        JsonNode paths = s.path("remotePaths");
+        if (paths.size() == 0) {
+            out.println("no remote paths");
+            return;
+        }
+        out.printf(Locale.ROOT, "%-12s %-22s %-40s %5s %-13s %s%n", "bdev", "address", "subsystem", "nsid", "state",
+                "I/O queues");
+        for (JsonNode p : paths) {
+            out.printf(Locale.ROOT, "%-12s %-22s %-40s %5d %-13s %d%n", p.path("bdev").asText(),
+                    p.path("address").asText(), p.path("subnqn").asText(), p.path("nsid").asInt(),
+                    p.path("state").asText(), p.path("ioQueues").asInt());
+        }
+    }
+}

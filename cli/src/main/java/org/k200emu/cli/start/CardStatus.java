@@ -1,0 +1,97 @@
+package org.k200emu.cli.start;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.k200emu.cluster.SimCore;
+import org.k200emu.nvme.subsystem.Namespace;
+import org.k200emu.nvme.subsystem.Subsystem;
+import org.k200emu.nvmeof.host.RemoteBdev;
+import org.k200emu.nvmeof.host.RemoteController;
+
+/**
+ * A snapshot of a running card for {@code k200 ctl}: mode, cores, subsystems and their
+ * namespaces, connections, and the remote paths of the initiator with their state. Plain maps
+ * and lists, so it serializes to JSON as it is. Read racily from the management thread: figures
+ * may be a moment apart.
+ */
+final class CardStatus {
+
+    private CardStatus() {
+    }
+
+    static Map<String, Object> of(CardProcess card) {
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("mode", card.config().mode());
+        status.put("fabric", card.target().boundAddresses().toString());
+        status.put("host", card.hostTarget() == null ? null : card.hostTarget().boundAddresses().toString());
+        status.put("connections", card.target().connectionCount()
+                + (card.hostTarget() == null ? 0 : card.hostTarget().connectionCount()));
+        status.put("ioCommands", card.target().ioCommandsCompleted()
+                + (card.hostTarget() == null ? 0 : card.hostTarget().ioCommandsCompleted()));
+        status.put("clusters", clusters(card));
+        status.put("subsystems", subsystems(card));
+        status.put("remotePaths", remotePaths(card));
+        return status;
+    }
+
+    private static List<Map<String, Object>> clusters(CardProcess card) {
+        Map<Integer, double[]> byCluster = new LinkedHashMap<>();
+        for (SimCore core : card.mppa().all()) {
+            double[] acc = byCluster.computeIfAbsent(core.id().cluster(), c -> new double[3]);
+            acc[0] += core.counters().recentBusyRatio();
+            acc[1] += core.counters().messagesProcessed();
+            acc[2]++;
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Map.Entry<Integer, double[]> e : byCluster.entrySet()) {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("cluster", e.getKey());
+            c.put("role", e.getKey() < card.config().clusters().controlPlaneClusters() ? "control" : "data");
+            c.put("cores", (int) e.getValue()[2]);
+            c.put("busy", Math.round(e.getValue()[0] / e.getValue()[2] * 1000) / 1000.0);
+            c.put("messages", (long) e.getValue()[1]);
+            out.add(c);
+        }
+        return out;
+    }
+
+    private static List<Map<String, Object>> subsystems(CardProcess card) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Subsystem s : card.subsystems()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("nqn", s.nqn());
+            m.put("controllers", s.controllers().size());
+            List<Map<String, Object>> nss = new ArrayList<>();
+            for (Namespace ns : s.namespaces().values()) {
+                Map<String, Object> n = new LinkedHashMap<>();
+                n.put("nsid", ns.nsid());
+                n.put("bdev", ns.bdev().name());
+                n.put("module", ns.bdev().module());
+                n.put("bytes", ns.blocks() * ns.blockSize());
+                n.put("blockSize", ns.blockSize());
+                nss.add(n);
+            }
+            m.put("namespaces", nss);
+            out.add(m);
+        }
+        return out;
+    }
+
+    private static List<Map<String, Object>> remotePaths(CardProcess card) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (RemoteBdev b : card.remoteBdevs()) {
+            RemoteController c = b.controller();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("bdev", b.name());
+            m.put("address", c.options().address() + ":" + c.options().port());
+            m.put("subnqn", c.options().subnqn());
+            m.put("nsid", b.nsid());
+            m.put("state", c.state().name().toLowerCase(java.util.Locale.ROOT));
+            m.put("ioQueues", c.ioQueues().size());
+            out.add(m);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,68 @@
+package org.k200emu.cli.start;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executors;
+
+/**
+ * The card's management endpoint for {@code k200 ctl}: HTTP on a loopback address, GET
+ * {@code /status} answers a JSON snapshot of the card ({@link CardStatus}). One thread of its
+ * own, away from the cores. Owned by {@code k200 start}.
+ */
+public final class ManagementServer implements AutoCloseable {
+
+    private final HttpServer server;
+
+    private ManagementServer(HttpServer server) {
+        this.server = server;
+    }
+
+    /** Serves {@code card}'s status on {@code address:port} (port 0: any free port). */
+    public static ManagementServer start(CardProcess card, String address, int port) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(address, port), 8);
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        server.createContext("/status", exchange -> {
+            try {
+                if (!"GET".equals(exchange.getRequestMethod())) {
+                    reply(exchange, 405, "{\"error\": \"GET only\"}");
+                    return;
+                }
+                reply(exchange, 200, json.writeValueAsString(CardStatus.of(card)));
+            } catch (RuntimeException e) {
+                reply(exchange, 500, "{\"error\": " + json.writeValueAsString(String.valueOf(e)) + "}");
+            }
+        });
+        server.setExecutor(Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "k200-management");
+            t.setDaemon(true);
+            return t;
+        }));
+        server.start();
+        return new ManagementServer(server);
+    }
+
+    private static void reply(HttpExchange exchange, int code, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(code, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    }
+}

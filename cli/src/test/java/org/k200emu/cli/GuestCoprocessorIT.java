@@ -1,0 +1,30 @@
+package org.k200emu.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.k200emu.testing.LinuxGuest;
+
+/**
+ * Co-processor mode with real peers, in a real Linux kernel (linux-guest): the kernel initiator
+ * writes through the card's emulated drive to the kernel's own NVMe/TCP target and reads it
+ * back with fio verify, survives the remote target going away mid-write, and the same chain
+ * card to card. The steps live in {@code src/it/guest/coprocessor-chain.sh}.
+ */
+class GuestCoprocessorIT {
+
+    @Test
+    void kernelInitiatorThroughTheCardToRemoteTargets() throws Exception {
+        LinuxGuest guest = LinuxGuest.locate();
+        LinuxGuest.Result result = guest.run("coprocessor", 1500, "3G",
+                "bash", "cli/src/it/guest/coprocessor-chain.sh");
+
+        assertThat(result.output())
+                .as("guest output")
+                .contains("STEP fio through the chain", "fio chain-randwrite: errors=0", "fio chain-seq: errors=0",
+                        "outage: data before and across read back identical", "fio card2card-randwrite: errors=0",
+                        "ALL STEPS PASSED")
+                .doesNotContain("FAIL ");
+        assertThat(result.exitCode()).as("guest exit status").isZero();
+    }
+}

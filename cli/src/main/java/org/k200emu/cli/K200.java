@@ -38,6 +38,12 @@ public final class K200 implements Runnable {
             // Leak tracking samples buffers and records stack traces: for tests, not for a running card.
             io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.DISABLED);
         }
+        if (System.getProperty("io.netty.machineId") == null) {
+            // Netty looks for a MAC address for channel IDs and warns when a host has none (a VM).
+            byte[] id = new byte[6];
+            new java.security.SecureRandom().nextBytes(id);
+            System.setProperty("io.netty.machineId", io.netty.buffer.ByteBufUtil.hexDump(id).replaceAll("(..)(?!$)", "$1:"));
+        }
         // During a signal-driven shutdown this blocks until the hooks finish, which is harmless.
         System.exit(commandLine().execute(args));
     }

@@ -46,7 +46,11 @@ public final class NvmeStatus {
     public static final int WRITE_FAULT = 0x280;
     public static final int UNRECOVERED_READ_ERROR = 0x281;
     public static final int COMPARE_FAILURE = 0x285;
-    // Path related (SCT 3): set by a host when the transport, not the controller, failed a command.
+    // Path related (SCT 3). ANA: the namespace cannot be reached through this controller's port.
+    public static final int ANA_PERSISTENT_LOSS = 0x301;
+    public static final int ANA_INACCESSIBLE = 0x302;
+    public static final int ANA_TRANSITION = 0x303;
+    // Set by a host when the transport, not the controller, failed a command.
     public static final int HOST_PATH_ERROR = 0x370;
     public static final int HOST_ABORTED_COMMAND = 0x371;
 

@@ -24,12 +24,16 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "ctl", mixinStandardHelpOptions = true,
         description = {"Show the state of a running card: status (cores, subsystems, connections, remote paths)"
-                + " or paths (remote namespaces of co-processor mode and their connection state)."})
+                + " or paths (remote namespaces of co-processor mode and their connection and ANA state);"
+                + " or change a fabric port's ANA state: ana PORT-ID optimized|non-optimized|inaccessible."})
 public final class CtlCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "WHAT", defaultValue = "status",
-            description = "status (default) or paths.")
+            description = "status (default), paths, or ana.")
     String what;
+
+    @Parameters(index = "1..*", paramLabel = "ARG", description = "For ana: the port ID and the new state.")
+    java.util.List<String> args = new java.util.ArrayList<>();
 
     @Option(names = "--address", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
             description = "The card's management address (default: ${DEFAULT-VALUE}).")
@@ -48,17 +52,22 @@ public final class CtlCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        if (!what.equals("status") && !what.equals("paths")) {
+        if (!what.equals("status") && !what.equals("paths") && !what.equals("ana")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "unknown request '" + what
-                    + "' (use status or paths)");
+                    + "' (use status, paths or ana)");
         }
-        String body = fetch();
+        if (what.equals("ana") && (args.size() != 2 || !args.get(0).matches("[0-9]+")
+                || !java.util.Set.of("optimized", "non-optimized", "inaccessible").contains(args.get(1)))) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "usage: k200 ctl ana PORT-ID optimized|non-optimized|inaccessible");
+        }
+        String body = what.equals("ana") ? send("/ana?port=" + args.get(0) + "&state=" + args.get(1)) : fetch();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(body);
         } else {
             JsonNode status = new ObjectMapper().readTree(body);
-            if (what.equals("status")) {
+            if (what.equals("status") || what.equals("ana")) {
                 printStatus(out, status);
             }
             printPaths(out, status);
@@ -68,12 +77,21 @@ public final class CtlCommand implements Callable<Integer> {
     }
 
     private String fetch() throws IOException, InterruptedException {
+        return request("/status", false);
+    }
+
+    private String send(String pathAndQuery) throws IOException, InterruptedException {
+        return request(pathAndQuery, true);
+    }
+
+    private String request(String pathAndQuery, boolean post) throws IOException, InterruptedException {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
         URI uri = URI.create("http://" + (address.contains(":") ? "[" + address + "]" : address) + ":" + port
-                + "/status");
+                + pathAndQuery);
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5));
         try {
-            HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET()
-                    .build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = client.send(post ? b.POST(HttpRequest.BodyPublishers.noBody()).build()
+                    : b.GET().build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 throw new IOException("the card answered " + r.statusCode() + ": " + r.body());
             }
@@ -89,6 +107,10 @@ public final class CtlCommand implements Callable<Integer> {
                 s.path("mode").asText(), s.path("fabric").asText(),
                 s.path("host").isNull() ? "" : "; host side " + s.path("host").asText(),
                 s.path("connections").asInt(), s.path("ioCommands").asLong());
+        for (JsonNode p : s.path("ports")) {
+            out.printf(Locale.ROOT, "port %d: %s%s, ANA %s%n", p.path("portId").asInt(), p.path("address").asText(),
+                    p.path("discoveryOnly").asBoolean() ? " (discovery only)" : "", p.path("ana").asText());
+        }
         for (JsonNode c : s.path("clusters")) {
             out.printf(Locale.ROOT, "cluster %d (%s plane): %d cores, busy %.1f%%, %d messages%n",
                     c.path("cluster").asInt(), c.path("role").asText(), c.path("cores").asInt(),
@@ -111,12 +133,12 @@ public final class CtlCommand implements Callable<Integer> {
             out.println("no remote paths");
             return;
         }
-        out.printf(Locale.ROOT, "%-12s %-22s %-40s %5s %-13s %s%n", "bdev", "address", "subsystem", "nsid", "state",
-                "I/O queues");
+        out.printf(Locale.ROOT, "%-14s %-22s %-40s %5s %-13s %-14s %s%n", "bdev", "address", "subsystem", "nsid",
+                "state", "ANA", "I/O queues");
         for (JsonNode p : paths) {
-            out.printf(Locale.ROOT, "%-12s %-22s %-40s %5d %-13s %d%n", p.path("bdev").asText(),
+            out.printf(Locale.ROOT, "%-14s %-22s %-40s %5d %-13s %-14s %d%n", p.path("bdev").asText(),
                     p.path("address").asText(), p.path("subnqn").asText(), p.path("nsid").asInt(),
-                    p.path("state").asText(), p.path("ioQueues").asInt());
+                    p.path("state").asText(), p.path("ana").asText(), p.path("ioQueues").asInt());
         }
     }
 }

@@ -119,7 +119,8 @@ public final class CardProcess implements AutoCloseable {
         for (CardConfig.PortConfig p : config.ports()) {
             String address = o.listenAddress() != null ? o.listenAddress() : p.address();
             int port = id == 1 && o.port() != null ? o.port() : p.port();
-            ports.add(new TargetPort(id++, address, port, true));
+            org.k200emu.nvme.AnaState ana = org.k200emu.nvme.AnaState.ofLabel(p.ana());
+            ports.add(new TargetPort(id++, address, port, true, ana));
         }
         int discoveryPort = o.discoveryPort() != null ? o.discoveryPort() : config.discoveryPort();
         if (discoveryPort >= 0) {
@@ -137,6 +138,11 @@ public final class CardProcess implements AutoCloseable {
     /** The host-side target (co-processor mode), or null. */
     public NvmeofTarget hostTarget() {
         return hostTarget;
+    }
+
+    /** The remote namespaces reached through several paths (co-processor mode). */
+    public List<org.k200emu.nvmeof.host.MultipathBdev> multipathBdevs() {
+        return remotes.multipaths();
     }
 
     /** The remote namespaces attached by the initiator (co-processor mode). */

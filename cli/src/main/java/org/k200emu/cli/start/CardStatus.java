@@ -33,6 +33,7 @@ final class CardStatus {
         status.put("clusters", clusters(card));
         status.put("subsystems", subsystems(card));
         status.put("remotePaths", remotePaths(card));
+        status.put("ports", ports(card));
         return status;
     }
 
@@ -79,6 +80,19 @@ final class CardStatus {
         return out;
     }
 
+    private static List<Map<String, Object>> ports(CardProcess card) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (org.k200emu.nvmeof.target.TargetPort p : card.target().ports()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("portId", p.portId());
+            m.put("address", p.address() + ":" + p.port());
+            m.put("discoveryOnly", !p.listedInDiscovery());
+            m.put("ana", card.target().anaState(p.portId()).label());
+            out.add(m);
+        }
+        return out;
+    }
+
     private static List<Map<String, Object>> remotePaths(CardProcess card) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (RemoteBdev b : card.remoteBdevs()) {
@@ -89,6 +103,7 @@ final class CardStatus {
             m.put("subnqn", c.options().subnqn());
             m.put("nsid", b.nsid());
             m.put("state", c.state().name().toLowerCase(java.util.Locale.ROOT));
+            m.put("ana", c.anaState(b.nsid()).label());
             m.put("ioQueues", c.ioQueues().size());
             out.add(m);
         }

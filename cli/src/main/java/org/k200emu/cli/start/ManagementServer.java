@@ -38,6 +38,32 @@ public final class ManagementServer implements AutoCloseable {
                 reply(exchange, 500, "{\"error\": " + json.writeValueAsString(String.valueOf(e)) + "}");
             }
         });
+        server.createContext("/ana", exchange -> {
+            try {
+                if (!"POST".equals(exchange.getRequestMethod())) {
+                    reply(exchange, 405, "{\"error\": \"POST only\"}");
+                    return;
+                }
+                java.util.Map<String, String> q = query(exchange.getRequestURI().getRawQuery());
+                org.k200emu.nvme.AnaState state = org.k200emu.nvme.AnaState.ofLabel(q.getOrDefault("state", ""));
+                int portId;
+                try {
+                    portId = Integer.parseInt(q.getOrDefault("port", ""));
+                } catch (NumberFormatException e) {
+                    portId = -1;
+                }
+                if (state == null || portId < 0) {
+                    reply(exchange, 400, "{\"error\": \"need port=<id> and state=optimized|non-optimized|inaccessible\"}");
+                    return;
+                }
+                card.target().setAnaState(portId, state);
+                reply(exchange, 200, json.writeValueAsString(CardStatus.of(card)));
+            } catch (IllegalArgumentException e) {
+                reply(exchange, 404, "{\"error\": " + json.writeValueAsString(e.getMessage()) + "}");
+            } catch (RuntimeException e) {
+                reply(exchange, 500, "{\"error\": " + json.writeValueAsString(String.valueOf(e)) + "}");
+            }
+        });
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "k200-management");
             t.setDaemon(true);
@@ -54,6 +80,21 @@ public final class ManagementServer implements AutoCloseable {
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
         }
+    }
+
+    private static java.util.Map<String, String> query(String raw) {
+        java.util.Map<String, String> out = new java.util.HashMap<>();
+        if (raw == null) {
+            return out;
+        }
+        for (String kv : raw.split("&")) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) {
+                out.put(java.net.URLDecoder.decode(kv.substring(0, eq), StandardCharsets.UTF_8),
+                        java.net.URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return out;
     }
 
     public InetSocketAddress address() {

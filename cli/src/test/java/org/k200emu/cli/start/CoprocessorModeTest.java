@@ -111,4 +111,58 @@ class CoprocessorModeTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("cannot attach " + DEFAULT + " at 127.0.0.1:" + unused);
     }
+    @Test
+    void multipathUsesBothOptimizedPortsAndFailsOverWhenOneBecomesInaccessible() throws Exception {
+        CardConfig twoPorts = CardConfig.parse(String.join("\n",
+                "clusters: {hostThreads: 2}",
+                "bdevs: [{name: m0, type: malloc, size: 64MiB}]",
+                "subsystems: [{nqn: '" + DEFAULT + "', namespaces: [{bdev: m0}]}]",
+                "ports: [{port: 0}, {port: 0}]",
+                "discoveryPort: -1"), CardConfig.Format.YAML);
+        try (CardProcess a = CardProcess.start(twoPorts, StartOverrides.none())) {
+            int p1 = a.target().boundAddresses().get(0).getPort();
+            int p2 = a.target().boundAddresses().get(1).getPort();
+            CardConfig multipath = CardConfig.parse(String.join("\n",
+                    "mode: coprocessor",
+                    "clusters: {hostThreads: 2}",
+                    "bdevs:",
+                    "  - {name: far0, type: remote, paths: ['127.0.0.1:" + p1 + "', '127.0.0.1:" + p2 + "'],",
+                    "     subnqn: '" + DEFAULT + "'}",
+                    "subsystems: [{nqn: " + DRIVE + ", side: host, namespaces: [{bdev: far0}]}]",
+                    "ports: [{port: 0}]",
+                    "discoveryPort: -1"), CardConfig.Format.YAML);
+            try (CardProcess b = CardProcess.start(multipath, new StartOverrides(null, null, null, null, null, 0));
+                 HostTransport host = HostTransport.create(1);
+                 RemoteController drive = RemoteController.connectNow(HostOptions.of("127.0.0.1",
+                         b.hostTarget().boundAddresses().get(0).getPort(), DRIVE), host)) {
+                org.k200emu.nvmeof.host.MultipathBdev mp = b.multipathBdevs().get(0);
+                assertThat(mp.paths()).hasSize(2);
+                HostQueuePair q = drive.ioQueues().get(0);
+                ByteBuf data = Unpooled.wrappedBuffer(Bytes.random(41, 4096));
+                ByteBuf back = Unpooled.buffer(4096);
+                try {
+                    for (int i = 0; i < 20; i++) {
+                        long lba = 8L * i;
+                        assertThat(run(q, c -> c.write(1, lba, 8, data))).isZero();
+                    }
+                    assertThat(mp.ioCount(0)).as("active-active: path 0 used").isPositive();
+                    assertThat(mp.ioCount(1)).as("active-active: path 1 used").isPositive();
+
+                    a.target().setAnaState(1, org.k200emu.nvme.AnaState.INACCESSIBLE);
+                    long before1 = mp.ioCount(1);
+                    for (int i = 0; i < 20; i++) {
+                        long lba = 8L * i;
+                        back.clear();
+                        assertThat(run(q, c -> c.read(1, lba, 8, back, 4096))).as("read %d after failover", i)
+                                .isZero();
+                        assertThat(ByteBufUtil.equals(data, back)).isTrue();
+                    }
+                    assertThat(mp.ioCount(1) - before1).as("the surviving path carried the reads").isGreaterThanOrEqualTo(20);
+                } finally {
+                    data.release();
+                    back.release();
+                }
+            }
+        }
+    }
 }

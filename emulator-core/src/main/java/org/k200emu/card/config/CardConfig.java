@@ -82,10 +82,16 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
      * Where a remote bdev's namespace lives and how to reach it.
      *
      * @param holdMillis how long I/O waits for a lost connection to come back before it fails
+     * @param morePaths  further target ports ("address:port") reaching the same namespace (multipath)
      */
     public record RemoteConfig(String address, int port, String subnqn, int nsid, String hostNqn,
                                boolean headerDigest, boolean dataDigest, int ioQueues, int queueSize,
-                               int holdMillis) {
+                               int holdMillis, List<String> morePaths) {
+        public RemoteConfig(String address, int port, String subnqn, int nsid, String hostNqn,
+                            boolean headerDigest, boolean dataDigest, int ioQueues, int queueSize, int holdMillis) {
+            this(address, port, subnqn, nsid, hostNqn, headerDigest, dataDigest, ioQueues, queueSize, holdMillis,
+                    List.of());
+        }
     }
 
     /** A namespace: NSID (0 = next free), the bdev behind it, optional fixed identifiers. */
@@ -104,8 +110,14 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
         }
     }
 
-    /** An NVMe/TCP listener. */
-    public record PortConfig(String name, String address, int port) {
+    /**
+     * An NVMe/TCP listener; {@code ana} is its Asymmetric Namespace Access state at start
+     * (optimized, non-optimized or inaccessible), which {@code k200 ctl ana} changes at run time.
+     */
+    public record PortConfig(String name, String address, int port, String ana) {
+        public PortConfig(String name, String address, int port) {
+            this(name, address, port, "optimized");
+        }
     }
 
     /** Configuration text formats. */
@@ -427,17 +439,37 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
         }
 
         BdevConfig remoteBdev(Node n) {
-            n.allowOnly("name", "type", "address", "port", "subnqn", "nsid", "hostnqn", "hdgst", "ddgst", "ioQueues",
-                    "queueSize", "holdTimeoutMs");
+            n.allowOnly("name", "type", "address", "port", "paths", "subnqn", "nsid", "hostnqn", "hdgst", "ddgst",
+                    "ioQueues", "queueSize", "holdTimeoutMs");
             String name = n.field("name").text(null);
             if (name == null || !name.matches("[A-Za-z0-9_.-]{1,64}")) {
                 throw n.field("name").error("needs a name of 1-64 letters, digits, '_', '.' or '-'");
             }
-            String address = n.field("address").text(null);
-            if (address == null || !address.matches("[0-9.]+|[0-9a-fA-F:]+")) {
-                throw n.field("address").error("a remote bdev needs the target's IPv4 or IPv6 address");
+            List<String> paths = new ArrayList<>();
+            for (Node p : n.field("paths").list()) {
+                String path = p.text(null);
+                if (path == null || !path.matches("([0-9.]+|\\[[0-9a-fA-F:]+\\]):[0-9]{1,5}")) {
+                    throw p.error("a path is address:port, e.g. 10.0.0.2:4420 or [fd00::2]:4420");
+                }
+                paths.add(path);
             }
-            int port = n.field("port").integer(4420, 1, 65535);
+            String address;
+            int port;
+            if (!paths.isEmpty()) {
+                if (n.field("address").present() || n.field("port").present()) {
+                    throw n.field("paths").error("give either paths or address and port, not both");
+                }
+                String first = paths.remove(0);
+                int colon = first.lastIndexOf(':');
+                address = first.substring(0, colon).replace("[", "").replace("]", "");
+                port = Integer.parseInt(first.substring(colon + 1));
+            } else {
+                address = n.field("address").text(null);
+                if (address == null || !address.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+                    throw n.field("address").error("a remote bdev needs the target's IPv4 or IPv6 address");
+                }
+                port = n.field("port").integer(4420, 1, 65535);
+            }
             String subnqn = n.field("subnqn").text(null);
             String problem = Nqn.problem(subnqn);
             if (problem != null) {
@@ -451,7 +483,8 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
             }
             RemoteConfig remote = new RemoteConfig(address, port, subnqn, nsid, hostNqn, n.field("hdgst").bool(false),
                     n.field("ddgst").bool(false), n.field("ioQueues").integer(0, 0, 64),
-                    n.field("queueSize").integer(128, 2, 1024), n.field("holdTimeoutMs").integer(30_000, 0, 3_600_000));
+                    n.field("queueSize").integer(128, 2, 1024), n.field("holdTimeoutMs").integer(30_000, 0, 3_600_000),
+                    List.copyOf(paths));
             return new BdevConfig(name, "remote", 0, 0, null, false, remote);
         }
 
@@ -538,7 +571,7 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
         }
 
         PortConfig port(Node n, String defaultName, int defaultPort) {
-            n.allowOnly("name", "address", "port", "transport");
+            n.allowOnly("name", "address", "port", "transport", "ana");
             String name = n.field("name").text(defaultName);
             String transport = n.field("transport").text("tcp");
             if (!transport.equals("tcp")) {
@@ -549,7 +582,11 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
                 throw n.field("address").error("must be an IPv4 or IPv6 address literal, not '" + address + "'");
             }
             int port = n.field("port").integer(defaultPort, 0, 65535);
-            return new PortConfig(name, address, port);
+            String ana = n.field("ana").text("optimized");
+            if (!Set.of("optimized", "non-optimized", "inaccessible").contains(ana)) {
+                throw n.field("ana").error("must be optimized, non-optimized or inaccessible, not '" + ana + "'");
+            }
+            return new PortConfig(name, address, port, ana);
         }
 
         private static boolean isPrintableAscii(String s) {

@@ -449,7 +449,7 @@ class CardConfigTest {
                 bad("duplicate listener", "ports: [{port: 4420}, {address: 127.0.0.1, port: 4420}]", "ports[1].port",
                         "duplicate listener 127.0.0.1:4420"),
                 bad("unknown port key", "ports: [{host: 127.0.0.1}]", "ports[0].host",
-                        "unknown field (allowed: name, address, port, transport)"),
+                        "unknown field (allowed: name, address, port, transport, ana)"),
                 bad("discovery port above 65535", "ports: [{}]\ndiscoveryPort: 65536", "discoveryPort",
                         "must be within -1..65535, not 65536"),
                 bad("discovery port -2", "ports: [{}]\ndiscoveryPort: -2", "discoveryPort",

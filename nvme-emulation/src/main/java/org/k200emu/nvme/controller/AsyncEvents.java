@@ -20,6 +20,8 @@ final class AsyncEvents {
     private static final int TYPE_NOTICE = 2;
     private static final int NOTICE_NS_ATTRIBUTE = 0x00;
     private static final int LOG_CHANGED_NS = 0x04;
+    private static final int NOTICE_ANA_CHANGE = 0x03;
+    private static final int LOG_ANA = 0x0C;
 
     private final NvmeController controller;
     private final Executor adminCore;
@@ -27,6 +29,8 @@ final class AsyncEvents {
     private int count;
     private boolean noticePending;
     private boolean noticeMasked;
+    private boolean anaPending;
+    private boolean anaMasked;
     private final TreeSet<Integer> changed = new TreeSet<>();
     private boolean changedOverflow;
 
@@ -57,14 +61,38 @@ final class AsyncEvents {
             } else {
                 changedOverflow = true;
             }
-            if ((controller.features().asyncEventConfig & Features.SUPPORTED_AEN) != 0) {
+            if ((controller.features().asyncEventConfig & Features.NS_ATTRIBUTE_AEN) != 0) {
                 noticePending = true;
                 deliver();
             }
         });
     }
 
+    /** The ANA state of the controller's port changed; callable from any thread. */
+    void anaChanged() {
+        adminCore.execute(() -> {
+            if ((controller.features().asyncEventConfig & Features.ANA_CHANGE_AEN) != 0) {
+                anaPending = true;
+                deliver();
+            }
+        });
+    }
+
+    /** The ANA log was read without RAE: ANA change notices flow again (admin core). */
+    void anaLogRead() {
+        anaMasked = false;
+        deliver();
+    }
+
     private void deliver() {
+        if (anaPending && !anaMasked && count > 0) {
+            NvmeRequest req = outstanding[--count];
+            outstanding[count] = null;
+            anaPending = false;
+            anaMasked = true;
+            req.dw0(TYPE_NOTICE | NOTICE_ANA_CHANGE << 8 | LOG_ANA << 16);
+            controller.complete(req, NvmeStatus.SUCCESS);
+        }
         if (!noticePending || noticeMasked || count == 0) {
             return;
         }

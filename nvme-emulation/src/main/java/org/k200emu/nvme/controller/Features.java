@@ -15,7 +15,10 @@ final class Features {
     static final int KEEP_ALIVE_TIMER = 0x0F;
 
     /** Asynchronous events this controller can send: Namespace Attribute Notices (bit 8). */
-    static final int SUPPORTED_AEN = 1 << 8;
+    /** Asynchronous events the controller can send: namespace attribute (bit 8) and ANA change (bit 11) notices. */
+    static final int SUPPORTED_AEN = 1 << 8 | 1 << 11;
+    static final int ANA_CHANGE_AEN = 1 << 11;
+    static final int NS_ATTRIBUTE_AEN = 1 << 8;
     /** Default composite temperature over-threshold: 343 K (70 C). */
     static final int DEFAULT_OVER_TEMP = 343;
 

@@ -32,7 +32,8 @@ final class IdentifyData {
         ascii(out, s + 24, 40, sub.model());
         ascii(out, s + 64, 8, sub.firmware());
         out.setByte(s + 72, 6); // RAB: 64 commands
-        out.setByte(s + 76, discovery ? 0 : 1 << 1); // CMIC: may have several controllers
+        // CMIC: several ports, several controllers, ANA reporting.
+        out.setByte(s + 76, discovery ? 0 : 1 | 1 << 1 | 1 << 3);
         out.setByte(s + 77, t.mdts());
         out.setShortLE(s + 78, c.cntlid());
         out.setIntLE(s + 80, NvmeController.VERSION);
@@ -51,6 +52,13 @@ final class IdentifyData {
             out.setShortLE(s + 268, 358); // CCTEMP: 85 C
         }
         out.setShortLE(s + 320, 1); // KAS: 100 ms granularity
+        if (!discovery) {
+            out.setByte(s + 343, 10); // ANATT: 10 s
+            // ANACAP: optimized, non-optimized, inaccessible reported; ANAGRPID never changes.
+            out.setByte(s + 344, 1 | 1 << 1 | 1 << 2 | 1 << 6);
+            out.setIntLE(s + 345, 1); // ANAGRPMAX: one group
+            out.setIntLE(s + 349, 1); // NANAGRPID
+        }
         out.setByte(s + 512, 0x66); // SQES
         out.setByte(s + 513, 0x44); // CQES
         out.setShortLE(s + 514, t.maxQueueEntries()); // MAXCMD
@@ -81,6 +89,8 @@ final class IdentifyData {
         out.setLongLE(s + 8, blocks); // NCAP
         out.setLongLE(s + 16, blocks); // NUSE
         out.setByte(s + 24, 0); // NSFEAT
+        out.setByte(s + 30, 1); // NMIC: may be attached to several controllers (multipath)
+        out.setIntLE(s + 92, 1); // ANAGRPID: every namespace is in group 1
         out.setByte(s + 25, 0); // NLBAF: one format
         out.setByte(s + 26, 0); // FLBAS: format 0
         // DLFEAT: deallocated blocks read as zeroes (001b); Write Zeroes may deallocate (bit 3).

@@ -45,6 +45,12 @@ final class IoCommands implements BdevCompletion {
             c.complete(req, NvmeStatus.withDnr(NvmeStatus.INVALID_NAMESPACE));
             return;
         }
+        org.k200emu.nvme.AnaState ana = c.anaState();
+        if (!ana.accessible()) {
+            // Not DNR: the host retries on another path (or here, once the port is back).
+            c.complete(req, ana.ioStatus());
+            return;
+        }
         req.namespace = ns;
         switch (op) {
             case READ:

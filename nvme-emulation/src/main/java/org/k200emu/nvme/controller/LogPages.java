@@ -20,6 +20,7 @@ final class LogPages {
     static final int FIRMWARE_SLOT = 0x03;
     static final int CHANGED_NAMESPACES = 0x04;
     static final int COMMANDS_EFFECTS = 0x05;
+    static final int ANA = 0x0C;
     static final int DISCOVERY = 0x70;
 
     /** The composite temperature we report: 313 K (40 C). The emulator has no thermal model. */
@@ -52,7 +53,7 @@ final class LogPages {
         }
         ByteBuf page = req.allocator().heapBuffer();
         try {
-            build(lid, page);
+            build(lid, req, page);
             if (offset > page.readableBytes()) {
                 c.complete(req, NvmeStatus.withDnr(NvmeStatus.INVALID_FIELD));
                 return;
@@ -64,6 +65,9 @@ final class LogPages {
             if (lid == CHANGED_NAMESPACES && !retain) {
                 // Cleared (and the notice unmasked) only by a read that succeeds.
                 c.asyncEvents().changedNamespaces(false);
+            }
+            if (lid == ANA && !retain) {
+                c.asyncEvents().anaLogRead();
             }
             req.data(out);
             c.complete(req, NvmeStatus.SUCCESS);
@@ -82,13 +86,14 @@ final class LogPages {
             case FIRMWARE_SLOT:
             case CHANGED_NAMESPACES:
             case COMMANDS_EFFECTS:
+            case ANA:
                 return true;
             default:
                 return false;
         }
     }
 
-    private void build(int lid, ByteBuf page) {
+    private void build(int lid, NvmeRequest req, ByteBuf page) {
         switch (lid) {
             case ERROR_INFORMATION:
                 c.errorLog().encode(page);
@@ -105,11 +110,39 @@ final class LogPages {
             case COMMANDS_EFFECTS:
                 effects(page);
                 break;
+            case ANA:
+                ana((req.cdw(10) >>> 8 & 1) != 0, page);
+                break;
             case DISCOVERY:
                 discovery(c.subsystem().discoveryLog(), c.hostNqn(), page);
                 break;
             default:
                 throw new IllegalStateException("log page 0x" + Integer.toHexString(lid));
+        }
+    }
+
+    /**
+     * The ANA log (NVMe Base 1.4, figure 205): one group (1) holding every namespace, in the state
+     * of this controller's port; with RGO (return groups only) without the NSID list.
+     */
+    private void ana(boolean groupsOnly, ByteBuf page) {
+        int s = page.writerIndex();
+        java.util.SortedMap<Integer, org.k200emu.nvme.subsystem.Namespace> namespaces = c.subsystem().namespaces();
+        int nsids = groupsOnly ? 0 : namespaces.size();
+        page.writeZero(16 + 32 + 4 * nsids);
+        page.setLongLE(s, c.anaChangeCount()); // CHGCNT
+        page.setShortLE(s + 8, 1); // NGRPS
+        int g = s + 16;
+        page.setIntLE(g, 1); // ANAGRPID
+        page.setIntLE(g + 4, nsids); // NNSID
+        page.setLongLE(g + 8, c.anaChangeCount()); // CHGCNT of the group
+        page.setByte(g + 16, c.anaState().code()); // ANAS
+        int at = g + 32;
+        if (!groupsOnly) {
+            for (int nsid : namespaces.keySet()) {
+                page.setIntLE(at, nsid);
+                at += 4;
+            }
         }
     }
 

@@ -47,6 +47,7 @@ public final class NvmeController {
     private volatile int csts;
     private volatile long lastActivityNanos = System.nanoTime();
     private volatile boolean shutdown;
+    private volatile long anaChangeCount = 1;
 
     public NvmeController(Subsystem subsystem, int cntlid, ControllerParams params) {
         this.subsystem = subsystem;
@@ -232,6 +233,21 @@ public final class NvmeController {
         CompletionHandler h = req.handler;
         req.handler = null;
         h.completed(req);
+    }
+
+    /** The ANA state of the port this controller was reached through. */
+    public org.k200emu.nvme.AnaState anaState() {
+        return params.anaState().get();
+    }
+
+    long anaChangeCount() {
+        return anaChangeCount;
+    }
+
+    /** The port's ANA state changed: the change count moves and the host is told; any thread. */
+    public void notifyAnaChanged() {
+        anaChangeCount++;
+        asyncEvents.anaChanged();
     }
 
     /** A namespace was added or removed; may be called from any thread. */

@@ -123,7 +123,7 @@ class FeaturesTest {
         t.connectAndEnable();
         assertThat(get(0x0B, CURRENT)).isZero();
         set(0x0B, 0xFFFF_FFFF).ok();
-        assertThat(get(0x0B, CURRENT)).isEqualTo(1 << 8);
+        assertThat(get(0x0B, CURRENT)).as("namespace attribute and ANA change notices").isEqualTo(1 << 8 | 1 << 11);
         assertThat(get(0x0B, DEFAULT)).isZero();
     }
 

@@ -58,10 +58,13 @@ final class TestTransport implements AutoCloseable {
         return subsystem.addNamespace(new Namespace(nsid, bdev, null, null));
     }
 
+    /** The ANA state the next controllers' port reports; tests change it. */
+    volatile org.k200emu.nvme.AnaState portState = org.k200emu.nvme.AnaState.OPTIMIZED;
+
     /** Creates a controller (the last one created becomes the current one); not enabled. */
     NvmeController connect(int katoMs) {
         controller = subsystem.createController(new ControllerParams(HOST_NQN, new UUID(1, 2), katoMs,
-                TRANSPORT, Runnable::run));
+                TRANSPORT, Runnable::run, () -> portState));
         assertThat(controller).isNotNull();
         return controller;
     }

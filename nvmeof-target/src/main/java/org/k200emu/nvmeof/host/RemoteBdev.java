@@ -278,6 +278,11 @@ public final class RemoteBdev implements Bdev {
     }
 
     private void hold(BdevIo io, int resumeBytes) {
+        if (holdTimeoutNanos == 0) {
+            // No waiting (a multipath bdev above fails over to another path instead).
+            finish(io, BdevStatus.PATH_ERROR);
+            return;
+        }
         held.add(new Held(io, resumeBytes, System.nanoTime()));
         RemoteController.State state = controller.state();
         if (state == RemoteController.State.CONNECTED) {

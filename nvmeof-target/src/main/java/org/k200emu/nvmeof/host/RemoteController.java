@@ -15,12 +15,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.k200emu.nvme.AnaState;
 import org.k200emu.nvme.NvmeStatus;
 import org.k200emu.nvme.subsystem.DiscoveryEntry;
 import org.k200emu.nvme.subsystem.Subsystem;
@@ -66,7 +68,12 @@ public final class RemoteController implements AutoCloseable {
 
     /** Identify Controller fields the host uses. */
     public record ControllerIdentity(String serial, String model, String firmware, String subnqn, int mdts,
-                                     int ioccsz, int maxCommands, long cap) {
+                                     int ioccsz, int maxCommands, long cap, int cmic) {
+        /** CMIC bit 3: the controller reports Asymmetric Namespace Access states. */
+        public boolean anaReporting() {
+            return (cmic & 1 << 3) != 0;
+        }
+
         /** Largest transfer in bytes (minimum page size 4 KiB); Integer.MAX_VALUE when unlimited. */
         public int maxTransferBytes() {
             return mdts == 0 || mdts > 18 ? Integer.MAX_VALUE : 4096 << mdts;
@@ -92,6 +99,8 @@ public final class RemoteController implements AutoCloseable {
         final HostQueuePair admin;
         final List<HostQueuePair> ioQueues = new ArrayList<>();
         final List<RemoteNamespace> namespaces = new ArrayList<>();
+        /** ANA state by NSID, from the ANA log (empty when the controller does not report ANA). */
+        volatile Map<Integer, AnaState> ana = Map.of();
         int cntlid;
         ControllerIdentity identity;
         ScheduledFuture<?> keepAlive;
@@ -302,6 +311,7 @@ public final class RemoteController implements AutoCloseable {
                             .thenCompose(x -> identifyController(a, capValue));
                 })
                 .thenCompose(x -> isDiscovery() ? CompletableFuture.completedFuture(null) : setUpNvm(a))
+                .thenCompose(x -> refreshAna(a))
                 .thenRun(() -> startKeepAlive(a));
     }
 
@@ -372,7 +382,8 @@ public final class RemoteController implements AutoCloseable {
             r.requireSuccess("Identify Controller");
             ByteBuf id = Unpooled.wrappedBuffer(r.data());
             a.identity = new ControllerIdentity(ascii(id, 4, 20), ascii(id, 24, 40), ascii(id, 64, 8),
-                    ascii(id, 768, 256), id.getUnsignedByte(77), id.getIntLE(1792), id.getUnsignedShortLE(514), cap);
+                    ascii(id, 768, 256), id.getUnsignedByte(77), id.getIntLE(1792), id.getUnsignedShortLE(514), cap,
+                    id.getUnsignedByte(76));
         });
     }
 
@@ -401,6 +412,50 @@ public final class RemoteController implements AutoCloseable {
         });
     }
 
+    /** Reads the ANA log (when the controller reports ANA) into the association's per-namespace states. */
+    private CompletableFuture<Void> refreshAna(Association a) {
+        if (a.identity == null || !a.identity.anaReporting() || isDiscovery()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return execute(a.admin, c -> c.opcode(0x02).nsid(0xFFFFFFFF).cdw(10, 0x0C | (4096 / 4 - 1) << 16), 4096)
+                .thenAccept(r -> {
+                    if (r.status() != 0) {
+                        return; // not fatal: paths are then taken as optimized
+                    }
+                    ByteBuf log = Unpooled.wrappedBuffer(r.data());
+                    Map<Integer, AnaState> states = new java.util.HashMap<>();
+                    int groups = log.getUnsignedShortLE(8);
+                    int at = 16;
+                    for (int g = 0; g < groups && at + 32 <= log.capacity(); g++) {
+                        int nsids = log.getIntLE(at + 4);
+                        AnaState state = AnaState.ofCode(log.getUnsignedByte(at + 16) & 0xF);
+                        at += 32;
+                        for (int i = 0; i < nsids && at + 4 <= log.capacity(); i++, at += 4) {
+                            states.put(log.getIntLE(at), state == null ? AnaState.INACCESSIBLE : state);
+                        }
+                    }
+                    Map<Integer, AnaState> previous = a.ana;
+                    a.ana = Map.copyOf(states);
+                    if (!previous.isEmpty() && !previous.equals(a.ana)) {
+                        LOG.info("{}: ANA states now {}", this, a.ana);
+                    }
+                });
+    }
+
+    /**
+     * The ANA state of a namespace through this controller: as the ANA log last said (it is read
+     * at set-up and with every keep-alive), optimized when the controller does not report ANA,
+     * inaccessible while the association is down.
+     */
+    public AnaState anaState(int nsid) {
+        Association a = live;
+        if (a == null) {
+            return AnaState.INACCESSIBLE;
+        }
+        return a.ana.getOrDefault(nsid, a.identity != null && a.identity.anaReporting() && !a.ana.isEmpty()
+                ? AnaState.INACCESSIBLE : AnaState.OPTIMIZED);
+    }
+
     private void startKeepAlive(Association a) {
         int kato = options.katoMillis();
         if (kato <= 0) {
@@ -418,6 +473,7 @@ public final class RemoteController implements AutoCloseable {
                 });
                 admin.submit(c);
             }
+            refreshAna(a);
         }, period, period, TimeUnit.MILLISECONDS);
     }
 

@@ -26,10 +26,12 @@ final class ControllerSession {
     private final TcpQueuePair adminQueue;
     private final AtomicReferenceArray<TcpQueuePair> ioQueues;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final int portId;
     private Timer watchdog;
 
     ControllerSession(NvmeofTarget target, NvmeController controller, SimCore adminCore, TcpQueuePair adminQueue,
-                      int maxIoQueues) {
+                      int maxIoQueues, int portId) {
+        this.portId = portId;
         this.target = target;
         this.controller = controller;
         this.adminCore = adminCore;
@@ -39,6 +41,11 @@ final class ControllerSession {
 
     NvmeController controller() {
         return controller;
+    }
+
+    /** The target port the association was made through (its ANA state applies). */
+    int portId() {
+        return portId;
     }
 
     boolean isClosed() {

@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.k200emu.cluster.SimCore;
 import org.k200emu.cluster.netty.CoreEventLoops;
+import org.k200emu.nvme.AnaState;
 import org.k200emu.nvme.NvmeStatus;
 import org.k200emu.nvme.controller.ControllerParams;
 import org.k200emu.nvme.controller.NvmeController;
@@ -53,6 +54,7 @@ public final class NvmeofTarget implements DiscoveryLogSource, AutoCloseable {
     private final Map<EventLoop, AtomicInteger> placementCursor = new ConcurrentHashMap<>();
     private final AtomicLong discoveryGeneration = new AtomicLong(1);
     private final AtomicLong closedQueuesIoCommands = new AtomicLong();
+    private final Map<Integer, AnaState> anaByPort = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     public NvmeofTarget(CoreEventLoops loops, TcpTransportSettings settings, List<Subsystem> subsystems,
@@ -71,6 +73,9 @@ public final class NvmeofTarget implements DiscoveryLogSource, AutoCloseable {
             throw new IllegalArgumentException("the target needs at least one port");
         }
         this.ports = List.copyOf(ports);
+        for (TargetPort p : ports) {
+            anaByPort.put(p.portId(), p.ana());
+        }
         this.discovery = Subsystem.discovery(this);
     }
 
@@ -199,14 +204,16 @@ public final class NvmeofTarget implements DiscoveryLogSource, AutoCloseable {
         }
         SimCore core = placeQueue(loop, true);
         boolean isDiscovery = subsystem.type() == Subsystem.Type.DISCOVERY;
+        int portId = queue.port().portId();
         ControllerParams params = new ControllerParams(r.hostNqn(), r.hostId(), Math.max(r.kato(), 0),
-                isDiscovery ? settings.discoveryTransportParams() : settings.nvmTransportParams(), core);
+                isDiscovery ? settings.discoveryTransportParams() : settings.nvmTransportParams(), core,
+                () -> anaByPort.get(portId));
         NvmeController controller = subsystem.createController(params);
         if (controller == null) {
             return ConnectResult.refused(NvmeStatus.CONNECT_CONTROLLER_BUSY, "no free controller ID");
         }
         ControllerSession session = new ControllerSession(this, controller, core, queue,
-                isDiscovery ? 0 : settings.maxIoQueues());
+                isDiscovery ? 0 : settings.maxIoQueues(), portId);
         sessions.add(session);
         session.startWatchdog();
         LOG.info("controller {} created in {} for host {} (kato {} ms)", controller.cntlid(), subsystem.nqn(),
@@ -264,6 +271,39 @@ public final class NvmeofTarget implements DiscoveryLogSource, AutoCloseable {
         return pool.get(Math.floorMod(n, pool.size()));
     }
 
+    // ---- ANA ----------------------------------------------------------------------------
+
+    /** The ANA state of a port (of every namespace, as seen through it). */
+    public AnaState anaState(int portId) {
+        AnaState s = anaByPort.get(portId);
+        if (s == null) {
+            throw new IllegalArgumentException("no port " + portId);
+        }
+        return s;
+    }
+
+    /**
+     * Changes a port's ANA state, as the real card does when one of its Ethernet ports goes down
+     * or comes back: controllers reached through it see the new state at once and their hosts
+     * get an ANA change notice.
+     */
+    public void setAnaState(int portId, AnaState state) {
+        if (anaByPort.replace(portId, state) == null) {
+            throw new IllegalArgumentException("no port " + portId + " (ports: " + anaByPort.keySet() + ")");
+        }
+        LOG.info("port {}: ANA state {}", portId, state.label());
+        for (ControllerSession s : sessions) {
+            if (s.portId() == portId) {
+                s.controller().notifyAnaChanged();
+            }
+        }
+    }
+
+    /** The ports, as configured. */
+    public List<TargetPort> ports() {
+        return ports;
+    }
+
     // ---- Bookkeeping ------------------------------------------------------------------------
 
     void connectionOpened(TcpQueuePair queue) {
@@ -319,6 +359,7 @@ public final class NvmeofTarget implements DiscoveryLogSource, AutoCloseable {
         }
         for (ControllerSession s : new ArrayList<>(sessions)) {
             s.close();
+            sessions.remove(s); // its own close may still be running on its loop
         }
         LOG.info("NVMe/TCP target stopped");
     }

@@ -1,0 +1,333 @@
+package org.k200emu.bdev.crypto;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.util.Recycler;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.k200emu.bdev.Bdev;
+import org.k200emu.bdev.BdevCompletion;
+import org.k200emu.bdev.BdevGeometry;
+import org.k200emu.bdev.BdevIo;
+import org.k200emu.bdev.BdevOp;
+import org.k200emu.bdev.BdevStatus;
+
+/**
+ * The {@code crypt} bdev: a volume encrypted with AES-256-XTS over one member bdev, like Linux
+ * dm-crypt with {@code aes-xts-plain64}. Each logical block is one XTS data unit tweaked by its
+ * LBA, so the member holds only ciphertext and the same plaintext at two LBAs encrypts
+ * differently. Same geometry as the member.
+ *
+ * <p>Writes are encrypted into a pooled scratch buffer (the host's buffer is never modified) which
+ * is then written to the member; reads land in the caller's buffer and are decrypted there once
+ * the member has completed. Write Zeroes and Deallocate write encrypted zero blocks, in chunks,
+ * because the member's own zeroes would decrypt to noise (dm-crypt passes discards down and
+ * returns that noise; the bdev contract wants zeroes). Flush goes to the member. A block never
+ * written reads as the decryption of whatever the member holds there (noise, as with dm-crypt):
+ * Write Zeroes a new volume if it must read as zeroes.
+ *
+ * <p>Failures: a member I/O's status is the parent's status; a failed read leaves the caller's
+ * buffer as it was (writer index restored), so no ciphertext is handed up as data.
+ *
+ * <p>The key is given at creation, copied, and wiped by {@link #close()}; it never appears in
+ * {@link #toString()}, a log or an exception message. Owned by the registry that created it,
+ * which also owns (and closes) the member: closing this bdev leaves the member open.
+ */
+public final class CryptoBdev implements Bdev {
+
+    /** Write Zeroes / Deallocate are written in pieces of at most this size. */
+    static final int ZERO_CHUNK_BYTES = 256 * 1024;
+
+    private final String name;
+    private final Bdev member;
+    private final int blockSize;
+    private final long blockCount;
+    private final AesXts xts;
+    private volatile boolean closed;
+
+    private CryptoBdev(String name, Bdev member, AesXts xts) {
+        this.name = name;
+        this.member = member;
+        this.blockSize = member.blockSize();
+        this.blockCount = member.blockCount();
+        this.xts = xts;
+    }
+
+    /**
+     * A crypt bdev named {@code name} over {@code member} with the 64-byte AES-256-XTS key
+     * {@code key64} (K1 for data, then K2 for the tweak; the halves must differ). The key is
+     * copied: the caller should wipe its array. Throws IllegalArgumentException for a bad name or
+     * key (the message never contains key bytes).
+     */
+    public static CryptoBdev create(String name, Bdev member, byte[] key64) {
+        Objects.requireNonNull(member, "member");
+        BdevGeometry.check(name, member.blockSize(), member.blockCount());
+        if (name.equals(member.name())) {
+            throw new IllegalArgumentException("bdev " + name + ": a crypt bdev needs its own name, not its member's");
+        }
+        AesXts xts;
+        try {
+            xts = new AesXts(key64);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("bdev " + name + ": " + e.getMessage());
+        }
+        return new CryptoBdev(name, member, xts);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int blockSize() {
+        return blockSize;
+    }
+
+    @Override
+    public long blockCount() {
+        return blockCount;
+    }
+
+    @Override
+    public String module() {
+        return "crypt";
+    }
+
+    /** The bdev below this one. */
+    public Bdev member() {
+        return member;
+    }
+
+    @Override
+    public boolean supports(BdevOp op) {
+        switch (op) {
+            case WRITE_ZEROES:
+            case UNMAP:
+                return member.supports(BdevOp.WRITE); // done with encrypted zero writes
+            default:
+                return member.supports(op);
+        }
+    }
+
+    @Override
+    public boolean hasVolatileWriteCache() {
+        return member.hasVolatileWriteCache();
+    }
+
+    @Override
+    public void submit(BdevIo io) {
+        if (closed) {
+            io.complete(BdevStatus.ABORTED);
+            return;
+        }
+        int status = BdevGeometry.validate(io, blockSize, blockCount);
+        if (status != BdevStatus.SUCCESS) {
+            io.complete(status);
+            return;
+        }
+        if (io.op() != BdevOp.FLUSH && io.numBlocks() == 0) {
+            io.complete(BdevStatus.SUCCESS);
+            return;
+        }
+        Request r = Request.POOL.get();
+        r.bdev = this;
+        r.parent = io;
+        switch (io.op()) {
+            case READ:
+                r.read();
+                break;
+            case WRITE:
+                r.write();
+                break;
+            case WRITE_ZEROES:
+            case UNMAP:
+                r.startZeroes();
+                break;
+            case FLUSH:
+            default:
+                r.memberIo.prepare(io.op(), io.offsetBlocks(), io.numBlocks(), null, io.core(), r, null);
+                member.submit(r.memberIo);
+                break;
+        }
+    }
+
+    /** Wipes the key; later I/O completes ABORTED. Outstanding I/O must have completed. The member stays open. */
+    @Override
+    public void close() {
+        closed = true;
+        xts.close();
+    }
+
+    /** Whether the key copy has been wiped (for tests). */
+    boolean keyWiped() {
+        return xts.keyWiped();
+    }
+
+    @Override
+    public String toString() {
+        return "CryptoBdev[" + name + " on " + member.name() + ", AES-256-XTS, " + blockCount + " x " + blockSize + " B]";
+    }
+
+    /**
+     * One parent I/O in progress: its member I/O, scratch buffer and, for Write Zeroes, where the
+     * chunk loop stands. Pooled so the data path allocates nothing per I/O.
+     */
+    private static final class Request implements BdevCompletion {
+
+        static final Recycler<Request> POOL = new Recycler<Request>() {
+            @Override
+            protected Request newObject(Handle<Request> handle) {
+                return new Request(handle);
+            }
+        };
+
+        private final Recycler.Handle<Request> handle;
+        final BdevIo memberIo = new BdevIo();
+        /**
+         * Hand-off between the submitting loop and the member completion of one zero chunk: both
+         * increment it, and whichever comes second goes on. An inline completion thus never
+         * recurses, and a completion on another thread never races the loop.
+         */
+        private final AtomicInteger handoff = new AtomicInteger();
+        CryptoBdev bdev;
+        BdevIo parent;
+        private ByteBuf scratch;
+        private int readStart;
+        private long nextLba;
+        private long remaining;
+        private int chunkBlocks;
+        private int status;
+
+        Request(Recycler.Handle<Request> handle) {
+            this.handle = handle;
+        }
+
+        void read() {
+            ByteBuf buf = parent.buffer();
+            readStart = buf.writerIndex();
+            memberIo.prepare(BdevOp.READ, parent.offsetBlocks(), parent.numBlocks(), buf, parent.core(), this, null);
+            bdev.member.submit(memberIo);
+        }
+
+        void write() {
+            int bs = bdev.blockSize;
+            int n = (int) parent.numBlocks();
+            int length = n * bs; // validate() saw a buffer of exactly this many bytes, so it fits an int
+            ByteBuf src = parent.buffer();
+            int from = src.readerIndex();
+            long lba = parent.offsetBlocks();
+            scratch = PooledByteBufAllocator.DEFAULT.directBuffer(length, length);
+            try {
+                for (int i = 0; i < n; i++) {
+                    bdev.xts.encrypt(src, from + i * bs, scratch, i * bs, bs, lba + i);
+                }
+            } catch (RuntimeException e) {
+                // Only if the key was closed under a running I/O: report it, never a half-encrypted write.
+                finish(BdevStatus.ABORTED);
+                return;
+            }
+            scratch.writerIndex(length);
+            memberIo.prepare(BdevOp.WRITE, lba, n, scratch, parent.core(), this, null);
+            bdev.member.submit(memberIo);
+        }
+
+        void startZeroes() {
+            int bs = bdev.blockSize;
+            nextLba = parent.offsetBlocks();
+            remaining = parent.numBlocks();
+            chunkBlocks = (int) Math.min(remaining, ZERO_CHUNK_BYTES / bs);
+            status = BdevStatus.SUCCESS;
+            scratch = PooledByteBufAllocator.DEFAULT.directBuffer(chunkBlocks * bs, chunkBlocks * bs);
+            pumpZeroes();
+        }
+
+        /** Writes encrypted zero chunks until done; loops while the member completes inline. */
+        private void pumpZeroes() {
+            int bs = bdev.blockSize;
+            while (status == BdevStatus.SUCCESS && remaining > 0) {
+                int n = (int) Math.min(remaining, chunkBlocks);
+                scratch.clear();
+                scratch.setZero(0, n * bs);
+                try {
+                    for (int i = 0; i < n; i++) {
+                        bdev.xts.encrypt(scratch, i * bs, bs, nextLba + i);
+                    }
+                } catch (RuntimeException e) {
+                    status = BdevStatus.ABORTED;
+                    break;
+                }
+                scratch.writerIndex(n * bs);
+                handoff.set(0);
+                memberIo.prepare(BdevOp.WRITE, nextLba, n, scratch, parent.core(), this, null);
+                bdev.member.submit(memberIo);
+                if (handoff.incrementAndGet() == 1) {
+                    return; // the completion has not run yet: it continues the loop
+                }
+            }
+            finish(status);
+        }
+
+        @Override
+        public void bdevIoDone(BdevIo io) {
+            int s = io.status();
+            switch (parent.op()) {
+                case READ:
+                    finish(s == BdevStatus.SUCCESS ? decrypt() : failRead(s));
+                    break;
+                case WRITE_ZEROES:
+                case UNMAP:
+                    status = s;
+                    nextLba += io.numBlocks();
+                    remaining -= io.numBlocks();
+                    if (handoff.incrementAndGet() == 2) {
+                        pumpZeroes(); // the loop had already returned
+                    }
+                    break;
+                case WRITE:
+                case FLUSH:
+                default:
+                    finish(s);
+                    break;
+            }
+        }
+
+        private int decrypt() {
+            ByteBuf buf = parent.buffer();
+            int bs = bdev.blockSize;
+            long lba = parent.offsetBlocks();
+            int n = (int) parent.numBlocks();
+            try {
+                for (int i = 0; i < n; i++) {
+                    bdev.xts.decrypt(buf, readStart + i * bs, bs, lba + i);
+                }
+                return BdevStatus.SUCCESS;
+            } catch (RuntimeException e) {
+                return failRead(BdevStatus.ABORTED);
+            }
+        }
+
+        /** A failed read hands nothing up: wipe whatever the member put there and restore the writer index. */
+        private int failRead(int s) {
+            ByteBuf buf = parent.buffer();
+            int end = buf.writerIndex();
+            if (end > readStart) {
+                buf.setZero(readStart, end - readStart);
+                buf.writerIndex(readStart);
+            }
+            return s;
+        }
+
+        private void finish(int s) {
+            BdevIo p = parent;
+            if (scratch != null) {
+                scratch.release();
+                scratch = null;
+            }
+            parent = null;
+            bdev = null;
+            handle.recycle(this);
+            p.complete(s);
+        }
+    }
+}

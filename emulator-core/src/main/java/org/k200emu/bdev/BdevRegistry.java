@@ -46,7 +46,8 @@ public final class BdevRegistry implements AutoCloseable {
             for (int i = 0; i < config.bdevs().size(); i++) {
                 CardConfig.BdevConfig b = config.bdevs().get(i);
                 String path = "bdevs[" + i + "]";
-                Bdev bdev = Set.of("null", "malloc", "file").contains(b.type()) ? make(b, path) : others.make(b, path);
+                Bdev bdev = Set.of("null", "malloc", "file").contains(b.type()) ? make(b, path)
+                        : b.service() != null ? registry.stack(b, path) : others.make(b, path);
                 try {
                     registry.add(bdev);
                 } catch (RuntimeException e) {
@@ -76,6 +77,58 @@ public final class BdevRegistry implements AutoCloseable {
             default:
                 throw new ConfigException(path + ".type", "unknown bdev type '" + b.type() + "'");
         }
+    }
+
+    /** A storage service over members made earlier. */
+    private Bdev stack(CardConfig.BdevConfig b, String path) {
+        java.util.List<Bdev> members = new java.util.ArrayList<>();
+        for (String m : b.service().members()) {
+            members.add(get(m));
+        }
+        java.util.Map<String, String> settings = b.service().settings();
+        try {
+            switch (b.type()) {
+                case "crypt": {
+                    byte[] key = readKey(java.nio.file.Path.of(settings.get("keyFile")), path);
+                    try {
+                        return org.k200emu.bdev.crypto.CryptoBdev.create(b.name(), members.get(0), key);
+                    } finally {
+                        java.util.Arrays.fill(key, (byte) 0);
+                    }
+                }
+                case "integrity":
+                    return org.k200emu.bdev.integrity.IntegrityBdev.create(b.name(), members.get(0),
+                            settings.get("algorithm"));
+                default:
+                    return ServiceFactories.make(b, members, path);
+            }
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new ConfigException(path, e.getMessage());
+        }
+    }
+
+    /** A 64-byte AES-256-XTS key: raw bytes, or 128 hexadecimal digits. Never logged. */
+    private static byte[] readKey(java.nio.file.Path file, String path) {
+        byte[] raw;
+        try {
+            raw = java.nio.file.Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new ConfigException(path + ".keyFile", "cannot read " + file + ": " + e.getMessage());
+        }
+        if (raw.length == 64) {
+            return raw;
+        }
+        String hex = new String(raw, java.nio.charset.StandardCharsets.US_ASCII).strip();
+        java.util.Arrays.fill(raw, (byte) 0);
+        if (hex.matches("[0-9a-fA-F]{128}")) {
+            byte[] key = new byte[64];
+            for (int i = 0; i < 64; i++) {
+                key[i] = (byte) Integer.parseInt(hex.substring(2 * i, 2 * i + 2), 16);
+            }
+            return key;
+        }
+        throw new ConfigException(path + ".keyFile", file + " must hold a 64-byte key: 64 raw bytes or 128"
+                + " hexadecimal digits");
     }
 
     /** Registers a bdev; its name must be new. */

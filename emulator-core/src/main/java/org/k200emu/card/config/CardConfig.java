@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
@@ -68,14 +69,28 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
      * size and block size come from the remote namespace).
      */
     public record BdevConfig(String name, String type, long sizeBytes, int blockSize, Path path, boolean create,
-                             RemoteConfig remote) {
+                             RemoteConfig remote, ServiceConfig service) {
         public BdevConfig(String name, String type, long sizeBytes, int blockSize, Path path, boolean create) {
-            this(name, type, sizeBytes, blockSize, path, create, null);
+            this(name, type, sizeBytes, blockSize, path, create, null, null);
+        }
+
+        public BdevConfig(String name, String type, long sizeBytes, int blockSize, Path path, boolean create,
+                          RemoteConfig remote) {
+            this(name, type, sizeBytes, blockSize, path, create, remote, null);
         }
 
         public long blockCount() {
             return sizeBytes / blockSize;
         }
+    }
+
+    /**
+     * A storage service stacked on other bdevs (named earlier in the list): {@code crypt}
+     * (AES-256-XTS, settings {@code keyFile}), {@code integrity} (per-block digests, setting
+     * {@code algorithm}), {@code raid} ({@code level}, {@code stripSize}), {@code ec}
+     * ({@code k}, {@code m}, {@code stripSize}).
+     */
+    public record ServiceConfig(List<String> members, Map<String, String> settings) {
     }
 
     /**
@@ -325,10 +340,23 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
             Clusters clusters = clusters(root.field("clusters"));
             List<BdevConfig> bdevs = new ArrayList<>();
             Set<String> names = new HashSet<>();
+            Set<String> stackedOn = new HashSet<>();
             for (Node n : root.field("bdevs").list()) {
                 BdevConfig b = bdev(n);
                 if (!names.add(b.name())) {
                     throw n.field("name").error("duplicate bdev name '" + b.name() + "'");
+                }
+                if (b.service() != null) {
+                    for (String member : b.service().members()) {
+                        if (!names.contains(member) || member.equals(b.name())) {
+                            throw n.field(n.field("member").present() ? "member" : "members")
+                                    .error("no bdev named '" + member + "' before this one");
+                        }
+                        if (!stackedOn.add(member)) {
+                            throw n.field(n.field("member").present() ? "member" : "members")
+                                    .error("bdev '" + member + "' is already a member of another bdev");
+                        }
+                    }
                 }
                 bdevs.add(b);
             }
@@ -339,7 +367,8 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
             }
             List<SubsystemConfig> subsystems = new ArrayList<>();
             Set<String> nqns = new HashSet<>();
-            Set<String> usedBdevs = new HashSet<>();
+            // A bdev that another bdev stacks on cannot also back a namespace.
+            Set<String> usedBdevs = new HashSet<>(stackedOn);
             for (Node n : root.field("subsystems").list()) {
                 SubsystemConfig s = subsystem(n, names, usedBdevs);
                 if (!nqns.add(s.nqn())) {
@@ -396,8 +425,12 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
 
         BdevConfig bdev(Node n) {
             Node typeField = n.field("type");
-            if ("remote".equals(typeField.json() != null && typeField.json().isTextual() ? typeField.json().asText() : null)) {
+            String declared = typeField.json() != null && typeField.json().isTextual() ? typeField.json().asText() : null;
+            if ("remote".equals(declared)) {
                 return remoteBdev(n);
+            }
+            if (declared != null && SERVICES.contains(declared)) {
+                return serviceBdev(n, declared);
             }
             n.allowOnly("name", "type", "size", "blockSize", "path", "create");
             String name = n.field("name").text(null);
@@ -408,7 +441,7 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
             // YAML reads an unquoted null as no value at all; here it can only mean the null bdev.
             String type = typeNode.json() != null && typeNode.json().isNull() ? "null" : typeNode.text(null);
             if (type == null || !Set.of("null", "malloc", "file").contains(type)) {
-                throw n.field("type").error("must be null, malloc, file or remote");
+                throw n.field("type").error("must be null, malloc, file, remote, crypt, integrity, raid or ec");
             }
             int blockSize = n.field("blockSize").integer(512, 512, 4096);
             if (blockSize != 512 && blockSize != 4096) {
@@ -436,6 +469,99 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
                 throw n.field("size").error("must be a non-zero multiple of the block size " + blockSize);
             }
             return new BdevConfig(name, type, size, blockSize, pathText == null ? null : Path.of(pathText), create);
+        }
+
+        private static final Set<String> SERVICES = Set.of("crypt", "integrity", "raid", "ec");
+
+        /** A service bdev: its members and its own settings, checked here; members are resolved in card(). */
+        BdevConfig serviceBdev(Node n, String type) {
+            Set<String> keys = new java.util.LinkedHashSet<>(List.of("name", "type"));
+            switch (type) {
+                case "crypt":
+                    keys.addAll(List.of("member", "keyFile"));
+                    break;
+                case "integrity":
+                    keys.addAll(List.of("member", "algorithm"));
+                    break;
+                case "raid":
+                    keys.addAll(List.of("members", "level", "stripSize"));
+                    break;
+                default:
+                    keys.addAll(List.of("members", "k", "m", "stripSize"));
+            }
+            n.allowOnly(keys.toArray(new String[0]));
+            String name = n.field("name").text(null);
+            if (name == null || !name.matches("[A-Za-z0-9_.-]{1,64}")) {
+                throw n.field("name").error("needs a name of 1-64 letters, digits, '_', '.' or '-'");
+            }
+            List<String> members = new ArrayList<>();
+            Map<String, String> settings = new java.util.LinkedHashMap<>();
+            if (keys.contains("member")) {
+                String member = n.field("member").text(null);
+                if (member == null) {
+                    throw n.field("member").error("a " + type + " bdev needs the bdev it stacks on");
+                }
+                members.add(member);
+            } else {
+                for (Node m : n.field("members").list()) {
+                    String member = m.text(null);
+                    if (member == null) {
+                        throw m.error("must be a bdev name");
+                    }
+                    members.add(member);
+                }
+            }
+            switch (type) {
+                case "crypt": {
+                    String keyFile = n.field("keyFile").text(null);
+                    if (keyFile == null) {
+                        throw n.field("keyFile").error("a crypt bdev needs keyFile: a file with its 64-byte"
+                                + " AES-256-XTS key (raw, or 128 hexadecimal digits)");
+                    }
+                    settings.put("keyFile", keyFile);
+                    break;
+                }
+                case "integrity": {
+                    String algorithm = n.field("algorithm").text("SHA-256");
+                    if (!algorithm.equals("SHA-256") && !algorithm.equals("SHA3-256")) {
+                        throw n.field("algorithm").error("must be SHA-256 or SHA3-256, not '" + algorithm + "'");
+                    }
+                    settings.put("algorithm", algorithm);
+                    break;
+                }
+                case "raid": {
+                    int level = n.field("level").integer(-1, 0, 10);
+                    if (!Set.of(0, 1, 5, 6, 10).contains(level)) {
+                        throw n.field("level").error("a raid bdev needs level 0, 1, 5, 6 or 10");
+                    }
+                    int min = level == 0 || level == 1 ? 2 : level == 5 ? 3 : 4;
+                    if (members.size() < min || (level == 10 && members.size() % 2 != 0)) {
+                        throw n.field("members").error("RAID " + level + " needs at least " + min + " members"
+                                + (level == 10 ? " in pairs" : "") + ", not " + members.size());
+                    }
+                    settings.put("level", Integer.toString(level));
+                    settings.put("stripSize", Long.toString(n.field("stripSize").size(64 * 1024)));
+                    break;
+                }
+                default: {
+                    int k = n.field("k").integer(-1, 1, 254);
+                    int m = n.field("m").integer(-1, 1, 254);
+                    if (k < 1 || m < 1 || k + m > 255) {
+                        throw n.field("k").error("an ec bdev needs k >= 1 data and m >= 1 parity members, k + m <= 255");
+                    }
+                    if (members.size() != k + m) {
+                        throw n.field("members").error("k + m = " + (k + m) + " members needed, not " + members.size());
+                    }
+                    settings.put("k", Integer.toString(k));
+                    settings.put("m", Integer.toString(m));
+                    settings.put("stripSize", Long.toString(n.field("stripSize").size(64 * 1024)));
+                }
+            }
+            if (members.isEmpty()) {
+                throw n.field("members").error("a " + type + " bdev needs members");
+            }
+            return new BdevConfig(name, type, 0, 0, null, false, null,
+                    new ServiceConfig(List.copyOf(members), java.util.Collections.unmodifiableMap(settings)));
         }
 
         BdevConfig remoteBdev(Node n) {
@@ -540,7 +666,7 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
                 throw n.field("bdev").error("no bdev named '" + bdev + "'");
             }
             if (!usedBdevs.add(bdev)) {
-                throw n.field("bdev").error("bdev '" + bdev + "' already backs another namespace");
+                throw n.field("bdev").error("bdev '" + bdev + "' already backs another namespace or is a member of another bdev");
             }
             UUID uuid = null;
             String u = n.field("uuid").text(null);

@@ -342,9 +342,9 @@ class CardConfigTest {
                 bad("bdev name of 65 characters", "bdevs: [{name: " + "m".repeat(65) + ", type: malloc, size: 1MiB}]",
                         "bdevs[0].name", "needs a name of 1-64 letters, digits, '_', '.' or '-'"),
                 bad("bdev without type", "bdevs: [{name: m0, size: 1MiB}]", "bdevs[0].type",
-                        "must be null, malloc, file or remote"),
+                        "must be null, malloc, file, remote, crypt, integrity, raid or ec"),
                 bad("unknown bdev type", "bdevs: [{name: m0, type: nvme, size: 1MiB}]", "bdevs[0].type",
-                        "must be null, malloc, file or remote"),
+                        "must be null, malloc, file, remote, crypt, integrity, raid or ec"),
                 bad("block size 1024", "bdevs: [{name: m0, type: malloc, size: 1MiB, blockSize: 1024}]",
                         "bdevs[0].blockSize", "must be 512 or 4096, not 1024"),
                 bad("block size 8192", "bdevs: [{name: m0, type: malloc, size: 1MiB, blockSize: 8192}]",
@@ -416,11 +416,11 @@ class CardConfigTest {
                 bad("namespace naming an unknown bdev", ns("{bdev: m0}, {bdev: malloc9}"),
                         "subsystems[0].namespaces[1].bdev", "no bdev named 'malloc9'"),
                 bad("bdev behind two namespaces", ns("{bdev: m0}, {bdev: m0}"),
-                        "subsystems[0].namespaces[1].bdev", "bdev 'm0' already backs another namespace"),
+                        "subsystems[0].namespaces[1].bdev", "bdev 'm0' already backs another namespace or is a member of another bdev"),
                 bad("bdev behind namespaces of two subsystems",
                         "bdevs: [{name: m0, type: malloc, size: 1MiB}]\nsubsystems: [{nqn: '" + nqnA
                                 + "', namespaces: [{bdev: m0}]}, {nqn: 'nqn.2014-08.org.k200emu:b', namespaces: [{bdev: m0}]}]",
-                        "subsystems[1].namespaces[0].bdev", "bdev 'm0' already backs another namespace"),
+                        "subsystems[1].namespaces[0].bdev", "bdev 'm0' already backs another namespace or is a member of another bdev"),
                 bad("duplicate NSID", ns("{nsid: 3, bdev: m0}, {nsid: 3, bdev: m1}"),
                         "subsystems[0].namespaces[1].nsid", "duplicate NSID 3"),
                 bad("NSID 0", ns("{nsid: 0, bdev: m0}"), "subsystems[0].namespaces[0].nsid",
@@ -620,5 +620,34 @@ class CardConfigTest {
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.path()).isEqualTo("bdevs[0].subnqn"));
         assertThatThrownBy(() -> CardConfig.parse("mode: sidecar\nports: [{port: 4420}]", CardConfig.Format.YAML))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.path()).isEqualTo("mode"));
+    }
+    @Test
+    void servicesStackOnBdevsNamedBeforeThem(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        CardConfig c = CardConfig.parse(String.join("\n",
+                "bdevs:",
+                "  - {name: m0, type: malloc, size: 16MiB}",
+                "  - {name: sealed, type: crypt, member: m0, keyFile: /etc/k200/key}",
+                "  - {name: m1, type: malloc, size: 16MiB}",
+                "  - {name: checked, type: integrity, member: m1, algorithm: SHA3-256}",
+                "subsystems: [{nqn: 'nqn.2014-08.org.k200emu:s', namespaces: [{bdev: sealed}, {bdev: checked}]}]",
+                "ports: [{port: 4420}]"), CardConfig.Format.YAML);
+        assertThat(c.bdevs().get(1).service()).isEqualTo(new CardConfig.ServiceConfig(List.of("m0"),
+                java.util.Map.of("keyFile", "/etc/k200/key")));
+        assertThat(c.bdevs().get(3).service().settings()).containsEntry("algorithm", "SHA3-256");
+        assertThatThrownBy(() -> CardConfig.parse("bdevs: [{name: s, type: crypt, member: nothere, keyFile: k}]\n"
+                + "ports: [{port: 4420}]", CardConfig.Format.YAML))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.path()).isEqualTo("bdevs[0].member"));
+        assertThatThrownBy(() -> CardConfig.parse(String.join("\n",
+                "bdevs:",
+                "  - {name: m0, type: malloc, size: 16MiB}",
+                "  - {name: s, type: crypt, member: m0, keyFile: k}",
+                "subsystems: [{nqn: 'nqn.2014-08.org.k200emu:s', namespaces: [{bdev: m0}]}]",
+                "ports: [{port: 4420}]"), CardConfig.Format.YAML))
+                .as("a member cannot also be a namespace")
+                .isInstanceOfSatisfying(ConfigException.class,
+                        e -> assertThat(e.path()).isEqualTo("subsystems[0].namespaces[0].bdev"));
+        assertThatThrownBy(() -> CardConfig.parse("bdevs: [{name: r, type: raid, level: 5, members: [a, b]}]\n"
+                + "ports: [{port: 4420}]", CardConfig.Format.YAML))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.path()).isEqualTo("bdevs[0].members"));
     }
 }

@@ -1,0 +1,75 @@
+package org.k200emu.bdev;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.k200emu.card.config.CardConfig;
+import org.k200emu.card.config.ConfigException;
+import org.k200emu.testing.Bytes;
+
+/** Storage services made from the configuration: stacked on their members, key read from its file. */
+class ServiceStackTest {
+
+    private static int io(Bdev bdev, BdevOp op, long lba, long blocks, ByteBuf buf) {
+        AtomicInteger status = new AtomicInteger(-1);
+        bdev.submit(new BdevIo().prepare(op, lba, blocks, buf, Runnable::run, x -> status.set(x.status()), null));
+        assertThat(status.get()).as("completed inline on malloc").isNotNegative();
+        return status.get();
+    }
+
+    @Test
+    void cryptAndIntegrityOverMallocFromTheConfiguration(@TempDir Path dir) throws Exception {
+        Path key = dir.resolve("volume.key");
+        Files.writeString(key, ByteBufUtil.hexDump(Bytes.random(7, 64)) + "\n");
+        CardConfig config = CardConfig.parse(String.join("\n",
+                "bdevs:",
+                "  - {name: m0, type: malloc, size: 1MiB}",
+                "  - {name: sealed, type: crypt, member: m0, keyFile: '" + key + "'}",
+                "  - {name: m1, type: malloc, size: 1MiB}",
+                "  - {name: checked, type: integrity, member: m1}",
+                "ports: [{port: 4420}]"), CardConfig.Format.YAML);
+        try (BdevRegistry registry = BdevRegistry.create(config)) {
+            Bdev sealed = registry.get("sealed");
+            assertThat(sealed.module()).isEqualTo("crypt");
+            assertThat(registry.get("checked").module()).isEqualTo("integrity");
+            ByteBuf data = Unpooled.wrappedBuffer(Bytes.random(8, 4096));
+            ByteBuf back = Unpooled.buffer(4096);
+            ByteBuf raw = Unpooled.buffer(4096);
+            try {
+                assertThat(io(sealed, BdevOp.WRITE, 16, 8, data)).isZero();
+                assertThat(io(sealed, BdevOp.READ, 16, 8, back)).isZero();
+                assertThat(ByteBufUtil.equals(data, back)).isTrue();
+                assertThat(io(registry.get("m0"), BdevOp.READ, 16, 8, raw)).isZero();
+                assertThat(ByteBufUtil.equals(data, raw)).as("the member holds ciphertext").isFalse();
+            } finally {
+                data.release();
+                back.release();
+                raw.release();
+            }
+        }
+    }
+
+    @Test
+    void aBadKeyFileIsAConfigurationError(@TempDir Path dir) throws Exception {
+        Path key = dir.resolve("short.key");
+        Files.writeString(key, "00112233");
+        CardConfig config = CardConfig.parse(String.join("\n",
+                "bdevs:",
+                "  - {name: m0, type: malloc, size: 1MiB}",
+                "  - {name: sealed, type: crypt, member: m0, keyFile: '" + key + "'}",
+                "ports: [{port: 4420}]"), CardConfig.Format.YAML);
+        assertThatThrownBy(() -> BdevRegistry.create(config))
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.path()).isEqualTo("bdevs[1].keyFile");
+                    assertThat(e.getMessage()).doesNotContain("00112233");
+                });
+    }
+}

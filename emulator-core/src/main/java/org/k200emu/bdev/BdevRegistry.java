@@ -157,7 +157,10 @@ public final class BdevRegistry implements AutoCloseable {
     /** Closes every bdev (file bdevs finish their outstanding I/O and sync first). */
     @Override
     public synchronized void close() {
-        for (Bdev b : bdevs.values()) {
+        // Newest first: a stacked bdev closes (and writes its clean state) before its members.
+        java.util.List<Bdev> all = new java.util.ArrayList<>(bdevs.values());
+        java.util.Collections.reverse(all);
+        for (Bdev b : all) {
             b.close();
         }
         bdevs = Collections.emptyMap();

@@ -14,6 +14,21 @@ final class ServiceFactories {
     }
 
     static Bdev make(CardConfig.BdevConfig b, List<Bdev> members, String path) {
-        throw new ConfigException(path + ".type", "bdev type '" + b.type() + "' is not available in this build");
+        java.util.Map<String, String> s = b.service().settings();
+        switch (b.type()) {
+            case "ec":
+                return org.k200emu.bdev.ec.EcBdev.create(b.name(), Integer.parseInt(s.get("k")),
+                        Integer.parseInt(s.get("m")), members, stripBytes(s, path));
+            default:
+                throw new ConfigException(path + ".type", "bdev type '" + b.type() + "' is not available in this build");
+        }
+    }
+
+    private static int stripBytes(java.util.Map<String, String> s, String path) {
+        long strip = Long.parseLong(s.get("stripSize"));
+        if (strip <= 0 || strip > (16 << 20)) {
+            throw new ConfigException(path + ".stripSize", "must be between 1 block and 16MiB, not " + strip);
+        }
+        return (int) strip;
     }
 }

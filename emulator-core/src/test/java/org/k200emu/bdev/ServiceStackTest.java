@@ -72,4 +72,32 @@ class ServiceStackTest {
                     assertThat(e.getMessage()).doesNotContain("00112233");
                 });
     }
+    @Test
+    void erasureCodedVolumeFromTheConfiguration() {
+        CardConfig config = CardConfig.parse(String.join("\n",
+                "bdevs:",
+                "  - {name: d0, type: malloc, size: 8MiB}",
+                "  - {name: d1, type: malloc, size: 8MiB}",
+                "  - {name: d2, type: malloc, size: 8MiB}",
+                "  - {name: d3, type: malloc, size: 8MiB}",
+                "  - {name: p0, type: malloc, size: 8MiB}",
+                "  - {name: p1, type: malloc, size: 8MiB}",
+                "  - {name: vol, type: ec, k: 4, m: 2, members: [d0, d1, d2, d3, p0, p1], stripSize: 16KiB}",
+                "ports: [{port: 4420}]"), CardConfig.Format.YAML);
+        try (BdevRegistry registry = BdevRegistry.create(config)) {
+            Bdev vol = registry.get("vol");
+            assertThat(vol.module()).isEqualTo("ec");
+            assertThat(vol.blockCount() * vol.blockSize()).as("about 4 members' worth").isGreaterThan(30L << 20);
+            ByteBuf data = Unpooled.wrappedBuffer(Bytes.random(9, 65536));
+            ByteBuf back = Unpooled.buffer(65536);
+            try {
+                assertThat(io(vol, BdevOp.WRITE, 40, 128, data)).isZero();
+                assertThat(io(vol, BdevOp.READ, 40, 128, back)).isZero();
+                assertThat(ByteBufUtil.equals(data, back)).isTrue();
+            } finally {
+                data.release();
+                back.release();
+            }
+        }
+    }
 }

@@ -64,6 +64,8 @@ final class IdentifyData {
         out.setShortLE(s + 514, t.maxQueueEntries()); // MAXCMD
         if (!discovery) {
             out.setIntLE(s + 516, Math.max(sub.maxNsid(), 1)); // NN
+            // MNAN: a host using ANA sizes its ANA log buffer from it (Linux refuses 0).
+            out.setIntLE(s + 540, Math.max(sub.maxNsid(), 1));
             out.setShortLE(s + 520, 1 | 1 << 2 | 1 << 3); // ONCS: Compare, DSM, Write Zeroes
             // VWC: present if a namespace caches writes; bits 2:1 = 10b, no broadcast Flush.
             out.setByte(s + 525, (c.features().volatileCachePresent() ? 1 : 0) | 0x4);

@@ -40,6 +40,7 @@ class AnaTest {
         assertThat(ctrl.u8(343)).as("ANATT").isPositive();
         assertThat(ctrl.u8(344) & 0x7).as("ANACAP optimized, non-optimized, inaccessible").isEqualTo(0x7);
         assertThat(ctrl.u32(345)).as("ANAGRPMAX").isEqualTo(1);
+        assertThat(ctrl.u32(540)).as("MNAN, not 0 and at most NN").isPositive().isLessThanOrEqualTo(ctrl.u32(516));
         assertThat(ctrl.u32(92) & 1 << 11).as("OAES ANA change").isNotZero();
         Completion ns = t.admin(Sqe.identify(0, 2), 4096, null).ok();
         assertThat(ns.u32(92)).as("ANAGRPID").isEqualTo(1);

@@ -158,6 +158,11 @@ public final class CardProcess implements AutoCloseable {
         return config;
     }
 
+    /** A bdev of the card by name (tests and the control plane); throws if there is none. */
+    public org.k200emu.bdev.Bdev bdev(String name) {
+        return bdevs.get(name);
+    }
+
     /** Every NVM subsystem of the card, fabric side then host side. */
     public List<Subsystem> subsystems() {
         return List.copyOf(subsystems);

@@ -83,7 +83,8 @@ verify_fio() {  # name dev offset
 modprobe nvme-tcp || fail "modprobe nvme-tcp"
 
 step "kernel target on 4421"
-PORT=4421 SERVE_ONLY=1 NQN=$KNQN ../shared/tools/kernel-nvmet-peer.sh || fail "kernel nvmet"
+# The kernel peer script, staged into the project by the test (../shared may not be visible here).
+PORT=4421 SERVE_ONLY=1 NQN=$KNQN bash "${KERNEL_PEER:-../shared/tools/kernel-nvmet-peer.sh}" || fail "kernel nvmet"
 
 step "card in co-processor mode over the kernel target"
 coproc_config /tmp/coproc.yaml 4421 "$KNQN" 4430

@@ -16,8 +16,9 @@ class GuestCoprocessorIT {
     @Test
     void kernelInitiatorThroughTheCardToRemoteTargets() throws Exception {
         LinuxGuest guest = LinuxGuest.locate();
+        String kernelPeer = guest.stageTool("kernel-nvmet-peer.sh");
         LinuxGuest.Result result = guest.run("coprocessor", 1500, "3G",
-                "bash", "cli/src/it/guest/coprocessor-chain.sh");
+                "env", "KERNEL_PEER=" + kernelPeer, "bash", "cli/src/it/guest/coprocessor-chain.sh");
 
         assertThat(result.output())
                 .as("guest output")

@@ -61,6 +61,21 @@ public final class LinuxGuest {
     }
 
     /**
+     * Copies a script of {@code ../shared/tools} into the project's {@code target/guest-tools}
+     * and returns its path relative to the project root: the guest sees the project directory,
+     * but not {@code ../shared} when that lies under the host's /tmp (a tmpfs in the guest).
+     */
+    public String stageTool(String name) throws java.io.IOException {
+        Path source = tool.resolveSibling(name);
+        Path dir = projectRoot.resolve("target").resolve("guest-tools");
+        Files.createDirectories(dir);
+        Path copy = dir.resolve(name);
+        Files.copy(source, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        copy.toFile().setExecutable(true);
+        return projectRoot.relativize(copy).toString();
+    }
+
+    /**
      * Boots the guest and runs {@code command} there with bash in the project root; returns when
      * the guest powers off or {@code timeoutSeconds} pass (then the exit code is 124). Output is
      * echoed to this process's stdout as it comes, so a CI log shows progress.

@@ -2,9 +2,9 @@ package org.k200emu.nvmeof.host;
 
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayDeque;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.k200emu.bdev.Bdev;
@@ -42,9 +42,11 @@ public final class RemoteBdev implements Bdev {
     private final long holdTimeoutNanos;
     /** I/O waiting for the association to come back: (I/O, when it started waiting). */
     private final ConcurrentLinkedQueue<Held> held = new ConcurrentLinkedQueue<>();
-    /** Per queue pair (confined to its loop): I/O waiting for a free command slot. */
-    private final Map<HostQueuePair, ArrayDeque<BdevIo>> waiting = new IdentityHashMap<>();
+    /** Per queue pair (each deque confined to its queue's loop): I/O waiting for a free command slot. */
+    private final Map<HostQueuePair, ArrayDeque<BdevIo>> waiting = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    /** The remote MDTS in bytes, whole blocks; refreshed on reconnect (never read through a dead association). */
+    private volatile int maxTransfer;
 
     private record Held(BdevIo io, int resumeBytes, long sinceNanos) {
     }
@@ -67,13 +69,18 @@ public final class RemoteBdev implements Bdev {
         this.blockSize = ns.blockSize();
         this.blockCount = ns.blocks();
         this.holdTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(holdTimeoutMillis);
-        synchronized (waiting) {
-            for (HostQueuePair q : controller.ioQueues()) {
-                waiting.put(q, new ArrayDeque<>());
-            }
+        this.maxTransfer = wholeBlocks(controller.identity().maxTransferBytes());
+        for (HostQueuePair q : controller.ioQueues()) {
+            waiting.put(q, new ArrayDeque<>());
         }
         controller.onStateChange(state -> {
             if (state == RemoteController.State.CONNECTED) {
+                try {
+                    maxTransfer = wholeBlocks(controller.identity().maxTransferBytes());
+                } catch (IllegalStateException goneAgain) {
+                    // lost again already: the next CONNECTED refreshes it
+                }
+                waiting.keySet().retainAll(new java.util.HashSet<>(controller.ioQueues())); // drop dead queues
                 resubmitHeld();
             } else if (state == RemoteController.State.CLOSED) {
                 failHeld();
@@ -165,26 +172,32 @@ public final class RemoteBdev implements Bdev {
             queueFor(q).add(io);
             return;
         }
-        prepare(c, io, doneBytes);
-        q.submit(c);
-    }
-
-    private ArrayDeque<BdevIo> queueFor(HostQueuePair q) {
-        synchronized (waiting) {
-            return waiting.computeIfAbsent(q, x -> new ArrayDeque<>());
+        try {
+            prepare(c, io, doneBytes);
+            q.submit(c);
+        } catch (RuntimeException e) {
+            // Never lose an I/O to a bug on this path: it fails, visibly.
+            LOG.error("{}: cannot send {} at LBA {}", name, io.op(), io.offsetBlocks(), e);
+            q.release(c);
+            finish(io, BdevStatus.PATH_ERROR);
         }
     }
 
-    private int maxTransfer() {
-        int max = controller.identity().maxTransferBytes();
-        return max - max % blockSize;
+    private ArrayDeque<BdevIo> queueFor(HostQueuePair q) {
+        // Lock-free lookup; a queue pair of a new association gets its deque on first use.
+        ArrayDeque<BdevIo> d = waiting.get(q);
+        return d != null ? d : waiting.computeIfAbsent(q, x -> new ArrayDeque<>());
+    }
+
+    private int wholeBlocks(int bytes) {
+        return Math.max(bytes - bytes % blockSize, blockSize);
     }
 
     /** Fills the command for the part of {@code io} that starts at {@code doneBytes}. */
     private void prepare(HostCommand c, BdevIo io, int doneBytes) {
         long firstLba = io.offsetBlocks() + doneBytes / blockSize;
         long totalBytes = io.numBlocks() * blockSize;
-        int bytes = (int) Math.min(totalBytes - doneBytes, maxTransfer());
+        int bytes = (int) Math.min(totalBytes - doneBytes, maxTransfer);
         int blocks = bytes / blockSize;
         c.context(io);
         c.onCompletion(this::completed);

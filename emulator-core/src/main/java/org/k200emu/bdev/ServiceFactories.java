@@ -5,7 +5,7 @@ import org.k200emu.card.config.CardConfig;
 import org.k200emu.card.config.ConfigException;
 
 /**
- * Makes the redundancy services (RAID, erasure coding) from their configuration. Kept apart from
+ * Makes the services that take several settings (QoS, RAID, erasure coding) from their configuration. Kept apart from
  * {@link BdevRegistry} so each service's factory signature lives in one place.
  */
 final class ServiceFactories {
@@ -16,6 +16,10 @@ final class ServiceFactories {
     static Bdev make(CardConfig.BdevConfig b, List<Bdev> members, String path) {
         java.util.Map<String, String> s = b.service().settings();
         switch (b.type()) {
+            case "qos":
+                return org.k200emu.bdev.qos.QosBdev.create(b.name(), members.get(0),
+                        new org.k200emu.bdev.qos.QosLimits(Long.parseLong(s.get("iops")),
+                                Long.parseLong(s.get("bandwidth"))));
             case "ec":
                 return org.k200emu.bdev.ec.EcBdev.create(b.name(), Integer.parseInt(s.get("k")),
                         Integer.parseInt(s.get("m")), members, stripBytes(s, path));

@@ -100,4 +100,23 @@ class ServiceStackTest {
             }
         }
     }
+    @Test
+    void qosOverMallocFromTheConfiguration() {
+        CardConfig config = CardConfig.parse(String.join("\n",
+                "bdevs:",
+                "  - {name: m0, type: malloc, size: 1MiB}",
+                "  - {name: limited, type: qos, member: m0, iops: 1000, bandwidth: 64MiB}",
+                "ports: [{port: 4420}]"), CardConfig.Format.YAML);
+        try (BdevRegistry registry = BdevRegistry.create(config)) {
+            org.k200emu.bdev.qos.QosBdev qos = (org.k200emu.bdev.qos.QosBdev) registry.get("limited");
+            assertThat(qos.module()).isEqualTo("qos");
+            assertThat(qos.snapshot().toString()).contains("1000");
+            ByteBuf data = Unpooled.wrappedBuffer(Bytes.random(10, 4096));
+            try {
+                assertThat(io(qos, BdevOp.WRITE, 0, 8, data)).isZero();
+            } finally {
+                data.release();
+            }
+        }
+    }
 }

@@ -441,7 +441,7 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
             // YAML reads an unquoted null as no value at all; here it can only mean the null bdev.
             String type = typeNode.json() != null && typeNode.json().isNull() ? "null" : typeNode.text(null);
             if (type == null || !Set.of("null", "malloc", "file").contains(type)) {
-                throw n.field("type").error("must be null, malloc, file, remote, crypt, integrity, raid or ec");
+                throw n.field("type").error("must be null, malloc, file, remote, crypt, integrity, qos, raid or ec");
             }
             int blockSize = n.field("blockSize").integer(512, 512, 4096);
             if (blockSize != 512 && blockSize != 4096) {
@@ -471,7 +471,7 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
             return new BdevConfig(name, type, size, blockSize, pathText == null ? null : Path.of(pathText), create);
         }
 
-        private static final Set<String> SERVICES = Set.of("crypt", "integrity", "raid", "ec");
+        private static final Set<String> SERVICES = Set.of("crypt", "integrity", "raid", "ec", "qos");
 
         /** A service bdev: its members and its own settings, checked here; members are resolved in card(). */
         BdevConfig serviceBdev(Node n, String type) {
@@ -482,6 +482,9 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
                     break;
                 case "integrity":
                     keys.addAll(List.of("member", "algorithm"));
+                    break;
+                case "qos":
+                    keys.addAll(List.of("member", "iops", "bandwidth"));
                     break;
                 case "raid":
                     keys.addAll(List.of("members", "level", "stripSize"));
@@ -527,6 +530,17 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
                         throw n.field("algorithm").error("must be SHA-256 or SHA3-256, not '" + algorithm + "'");
                     }
                     settings.put("algorithm", algorithm);
+                    break;
+                }
+                case "qos": {
+                    long iops = n.field("iops").size(0);
+                    long bandwidth = n.field("bandwidth").size(0);
+                    if (iops < 0 || bandwidth < 0 || (iops == 0 && bandwidth == 0)) {
+                        throw n.field("iops").error("a qos bdev needs iops and/or bandwidth (bytes per second,"
+                                + " e.g. 200MiB), both non-negative");
+                    }
+                    settings.put("iops", Long.toString(iops));
+                    settings.put("bandwidth", Long.toString(bandwidth));
                     break;
                 }
                 case "raid": {

@@ -1,0 +1,32 @@
+package org.k200emu.bdev.qos;
+
+import java.util.List;
+
+/**
+ * What a {@link QosBdev} is doing now, from {@link QosBdev#snapshot()}: the configured limits and,
+ * per class, the rates released to the member over the last complete second, what is queued and
+ * how many I/Os had to wait so far. Rates are sampled without locks, so a count racing the
+ * rollover of a 100 ms slot may be missed; they are for display and tuning, not accounting.
+ */
+public record QosStats(QosLimits limits, QosLimits readLimits, QosLimits writeLimits,
+                       List<ClassStats> classes, long queued, long delayedTotal) {
+
+    public QosStats {
+        classes = List.copyOf(classes);
+    }
+
+    /** One class: rates over the last second, I/Os queued now, I/Os delayed and released since creation. */
+    public record ClassStats(String name, int weight, long iops, long bytesPerSecond, long queued,
+                             long delayedTotal, long releasedTotal) {
+    }
+
+    /** The class named {@code name}; IllegalArgumentException if there is none. */
+    public ClassStats of(String name) {
+        for (ClassStats c : classes) {
+            if (c.name().equals(name)) {
+                return c;
+            }
+        }
+        throw new IllegalArgumentException("no QoS class " + name);
+    }
+}

@@ -5,7 +5,7 @@ import org.k200emu.card.config.CardConfig;
 import org.k200emu.card.config.ConfigException;
 
 /**
- * Makes the services that take several settings (QoS, RAID, erasure coding) from their configuration. Kept apart from
+ * Makes the services that take several settings (QoS, RAID, erasure coding, dedup) from their configuration. Kept apart from
  * {@link BdevRegistry} so each service's factory signature lives in one place.
  */
 final class ServiceFactories {
@@ -20,6 +20,11 @@ final class ServiceFactories {
                 return org.k200emu.bdev.qos.QosBdev.create(b.name(), members.get(0),
                         new org.k200emu.bdev.qos.QosLimits(Long.parseLong(s.get("iops")),
                                 Long.parseLong(s.get("bandwidth"))));
+            case "raid":
+                return org.k200emu.bdev.raid.RaidBdev.assemble(b.name(), Integer.parseInt(s.get("level")), members,
+                        stripBytes(s, path));
+            case "dedup":
+                return org.k200emu.bdev.dedup.DedupBdev.create(b.name(), members.get(0));
             case "ec":
                 return org.k200emu.bdev.ec.EcBdev.create(b.name(), Integer.parseInt(s.get("k")),
                         Integer.parseInt(s.get("m")), members, stripBytes(s, path));

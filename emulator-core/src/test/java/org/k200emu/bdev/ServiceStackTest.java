@@ -119,4 +119,34 @@ class ServiceStackTest {
             }
         }
     }
+    @Test
+    void raidAndDedupFromTheConfiguration() {
+        CardConfig config = CardConfig.parse(String.join("\n",
+                "bdevs:",
+                "  - {name: a, type: malloc, size: 4MiB}",
+                "  - {name: b, type: malloc, size: 4MiB}",
+                "  - {name: c, type: malloc, size: 4MiB}",
+                "  - {name: r5, type: raid, level: 5, members: [a, b, c], stripSize: 16KiB}",
+                "  - {name: d, type: malloc, size: 4MiB}",
+                "  - {name: dd, type: dedup, member: d}",
+                "ports: [{port: 4420}]"), CardConfig.Format.YAML);
+        try (BdevRegistry registry = BdevRegistry.create(config)) {
+            for (String name : new String[] {"r5", "dd"}) {
+                Bdev bdev = registry.get(name);
+                ByteBuf data = Unpooled.wrappedBuffer(Bytes.random(name.hashCode(), 8192));
+                ByteBuf back = Unpooled.buffer(8192);
+                try {
+                    long blocks = 8192 / bdev.blockSize();
+                    assertThat(io(bdev, BdevOp.WRITE, 0, blocks, data)).as(name).isZero();
+                    assertThat(io(bdev, BdevOp.READ, 0, blocks, back)).as(name).isZero();
+                    assertThat(ByteBufUtil.equals(data, back)).as(name).isTrue();
+                } finally {
+                    data.release();
+                    back.release();
+                }
+            }
+            assertThat(registry.get("r5").module()).isEqualTo("raid");
+            assertThat(registry.get("dd").module()).isEqualTo("dedup");
+        }
+    }
 }

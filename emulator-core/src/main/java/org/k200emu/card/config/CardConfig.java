@@ -87,8 +87,8 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
     /**
      * A storage service stacked on other bdevs (named earlier in the list): {@code crypt}
      * (AES-256-XTS, settings {@code keyFile}), {@code integrity} (per-block digests, setting
-     * {@code algorithm}), {@code raid} ({@code level}, {@code stripSize}), {@code ec}
-     * ({@code k}, {@code m}, {@code stripSize}).
+     * {@code algorithm}), {@code qos} ({@code iops}, {@code bandwidth}), {@code dedup}, {@code raid}
+     * ({@code level}, {@code stripSize}), {@code ec} ({@code k}, {@code m}, {@code stripSize}).
      */
     public record ServiceConfig(List<String> members, Map<String, String> settings) {
     }
@@ -441,7 +441,7 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
             // YAML reads an unquoted null as no value at all; here it can only mean the null bdev.
             String type = typeNode.json() != null && typeNode.json().isNull() ? "null" : typeNode.text(null);
             if (type == null || !Set.of("null", "malloc", "file").contains(type)) {
-                throw n.field("type").error("must be null, malloc, file, remote, crypt, integrity, qos, raid or ec");
+                throw n.field("type").error("must be null, malloc, file, remote, crypt, integrity, qos, dedup, raid or ec");
             }
             int blockSize = n.field("blockSize").integer(512, 512, 4096);
             if (blockSize != 512 && blockSize != 4096) {
@@ -471,7 +471,7 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
             return new BdevConfig(name, type, size, blockSize, pathText == null ? null : Path.of(pathText), create);
         }
 
-        private static final Set<String> SERVICES = Set.of("crypt", "integrity", "raid", "ec", "qos");
+        private static final Set<String> SERVICES = Set.of("crypt", "integrity", "raid", "ec", "qos", "dedup");
 
         /** A service bdev: its members and its own settings, checked here; members are resolved in card(). */
         BdevConfig serviceBdev(Node n, String type) {
@@ -485,6 +485,9 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
                     break;
                 case "qos":
                     keys.addAll(List.of("member", "iops", "bandwidth"));
+                    break;
+                case "dedup":
+                    keys.add("member");
                     break;
                 case "raid":
                     keys.addAll(List.of("members", "level", "stripSize"));
@@ -532,6 +535,8 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
                     settings.put("algorithm", algorithm);
                     break;
                 }
+                case "dedup":
+                    break;
                 case "qos": {
                     long iops = n.field("iops").size(0);
                     long bandwidth = n.field("bandwidth").size(0);

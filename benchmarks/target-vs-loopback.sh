@@ -6,7 +6,7 @@
 #
 # The target (null namespace, one host thread that polls) is pinned to TARGET_CPU; `k200 bench`
 # (the k200 initiator) to HOST_CPU. The ceiling: iperf3 (bandwidth) and sockperf ping-pong
-# (latency) between the same two CPUs. Writes docs/benchmarks/<UTC time>/ with one JSON per job,
+# (latency, both sides polling) between the same two CPUs. Writes docs/benchmarks/<UTC time>/ with one JSON per job,
 # the target logs, and summary.json; prints the table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,11 +37,12 @@ taskset -c "$TARGET_CPU" iperf3 -s -1 -p 5299 >/dev/null 2>&1 &
 sleep 1
 taskset -c "$HOST_CPU" iperf3 -c 127.0.0.1 -p 5299 -t "$RUNTIME" -J > "$OUT/iperf3.json"
 wait
-taskset -c "$TARGET_CPU" sockperf sr --tcp -i 127.0.0.1 -p 11111 >/dev/null 2>&1 &
+# Both sides poll (non-blocking sockets, zero iomux timeout), as the target and k200 bench do.
+taskset -c "$TARGET_CPU" sockperf sr --tcp -i 127.0.0.1 -p 11111 --nonblocked --timeout 0 >/dev/null 2>&1 &
 SP=$!
 sleep 1
-taskset -c "$HOST_CPU" sockperf pp --tcp -i 127.0.0.1 -p 11111 -m 64 -t "$RUNTIME" --full-rtt \
-  > "$OUT/sockperf.txt" 2>&1 || true
+taskset -c "$HOST_CPU" sockperf pp --tcp -i 127.0.0.1 -p 11111 -m 64 -t "$RUNTIME" --full-rtt --nonblocked \
+  --timeout 0 > "$OUT/sockperf.txt" 2>&1 || true
 kill $SP 2>/dev/null || true
 wait 2>/dev/null || true
 

@@ -493,6 +493,9 @@ public final class RemoteController implements AutoCloseable {
             c.sqe().setByte(4, 0x01);
             c.sqe().setShortLE(42, qid);
             c.sqe().setShortLE(44, sqsize);
+            // CATTR: I/O queues disable SQ flow control (this host never needs SQHD), which lets
+            // the controller complete reads with C2HData SUCCESS instead of a response capsule.
+            c.sqe().setByte(46, qid == 0 ? 0 : 0x04);
             c.sqe().setIntLE(48, kato);
             c.writeFrom(data);
         }, 0).whenComplete((r, e) -> data.release()).thenApply(r -> {

@@ -84,6 +84,8 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
     private QueueSlots slots;
     private int queueSize;
     private int sqHead;
+    /** The host disabled SQ flow control (Connect CATTR bit 2): reads may end with C2HData SUCCESS. */
+    private boolean sqFlowDisabled;
 
     /** Commands handed to the controller and not yet completed. */
     private int inFlight;
@@ -387,6 +389,7 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
         qid = request.qid();
         queueSize = request.sqsize() + 1;
         sqHead = 1;
+        sqFlowDisabled = (request.cattr() & 0x04) != 0;
         slots = new QueueSlots(queueSize);
         state = State.LIVE;
         LOG.debug("{}: connected ({} entries, digests h={} d={}, core {})", this, queueSize, headerDigest,
@@ -490,7 +493,14 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
         if (data != null) {
             if (status == NvmeStatus.SUCCESS && direction(req) == DIRECTION_CONTROLLER_TO_HOST
                     && data.isReadable()) {
-                sendC2HData(cid, data);
+                // Without SQ flow control and with nothing to say in the CQE, the last data PDU
+                // completes the command (SUCCESS flag): one PDU less per read.
+                boolean successFlag = sqFlowDisabled && req.dw0() == 0 && req.dw1() == 0;
+                sendC2HData(cid, data, successFlag);
+                if (successFlag) {
+                    slots.release(cmd);
+                    return;
+                }
             } else {
                 data.release();
             }
@@ -499,12 +509,15 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
         slots.release(cmd);
     }
 
-    /** One C2HData PDU with all of the command's data (the host accepts any size up to the transfer). */
-    private void sendC2HData(int cid, ByteBuf data) {
+    /**
+     * One C2HData PDU with all of the command's data (the host accepts any size up to the
+     * transfer); with {@code success} it also completes the command.
+     */
+    private void sendC2HData(int cid, ByteBuf data, boolean success) {
         int length = data.readableBytes();
         boolean digest = dataDigest;
         ByteBuf header = ctx.alloc().directBuffer(PduType.SHORT_HLEN + PduFlags.DIGEST_LENGTH);
-        PduEncoder.writeC2HDataHeader(header, cid, 0, length, true, false, headerDigest, digest);
+        PduEncoder.writeC2HDataHeader(header, cid, 0, length, true, success, headerDigest, digest);
         if (digest) {
             ByteBuf crc = ctx.alloc().directBuffer(PduFlags.DIGEST_LENGTH);
             PduEncoder.writeDataDigest(crc, data);

@@ -335,4 +335,31 @@ class TargetLoopbackTest {
         }
         return new String(data, at, n, StandardCharsets.US_ASCII);
     }
+    @Test
+    void withoutSqFlowControlReadsEndWithTheC2HDataSuccessFlag() throws IOException {
+        try (TestHost a = TestHost.open(address)) {
+            int cntlid = a.connect(NQN, 0, 0xFFFF, 32, 5000).dw0() & 0xFFFF;
+            a.enable();
+            try (TestHost io = TestHost.open(address)) {
+                io.connectAttributes = 0x04;
+                assertThat(io.connect(NQN, 1, cntlid, 64, 0).status()).isZero();
+                byte[] data = Bytes.random(12, 4096);
+                assertThat(io.write(1, 10, data, BLOCK).status()).isZero();
+                assertThat(io.lastCompletedBySuccessFlag).as("writes still end with a response").isFalse();
+                TestHost.Completion r = io.read(1, 10, 8, BLOCK);
+                assertThat(r.data()).isEqualTo(data);
+                assertThat(io.lastCompletedBySuccessFlag).as("no response capsule after a read").isTrue();
+                assertThat(io.read(1, 65536 + 8, 1, BLOCK).sc()).as("errors still come as responses").isEqualTo(0x80);
+            }
+        }
+        try (TestHost a = TestHost.open(address)) {
+            int cntlid = a.connect(NQN, 0, 0xFFFF, 32, 5000).dw0() & 0xFFFF;
+            a.enable();
+            try (TestHost io = TestHost.open(address)) {
+                io.connect(NQN, 1, cntlid, 64, 0);
+                io.read(1, 10, 8, BLOCK);
+                assertThat(io.lastCompletedBySuccessFlag).as("with SQ flow control: a response").isFalse();
+            }
+        }
+    }
 }

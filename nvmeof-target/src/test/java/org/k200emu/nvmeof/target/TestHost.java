@@ -53,6 +53,10 @@ final class TestHost implements AutoCloseable {
     private final boolean ddgst;
     private int maxH2CData;
     private int qid;
+    /** Connect attributes for the next Connect (bit 2: disable SQ flow control). */
+    int connectAttributes;
+    /** Whether the last completion came as a C2HData SUCCESS flag rather than a response capsule. */
+    boolean lastCompletedBySuccessFlag;
     private int nextCid = 1;
 
     private TestHost(InetSocketAddress address, boolean hdgst, boolean ddgst) throws IOException {
@@ -123,6 +127,7 @@ final class TestHost implements AutoCloseable {
         s.putShort(40, (short) 0);
         s.putShort(42, (short) qid);
         s.putShort(44, (short) (queueSize - 1));
+        s.put(46, (byte) connectAttributes);
         s.putInt(48, katoMillis);
         byte[] data = new byte[1024];
         ByteBuffer d = ByteBuffer.wrap(data);
@@ -212,9 +217,14 @@ final class TestHost implements AutoCloseable {
                             throw new IOException("C2HData data digest mismatch");
                         }
                         received.write(chunk);
+                        if (Pdu.C2HData.success(pdu)) {
+                            lastCompletedBySuccessFlag = true;
+                            return new Completion(0, 0, 0, cid, qid, received.toByteArray());
+                        }
                         break;
                     }
                     case PduType.CAPSULE_RESP:
+                        lastCompletedBySuccessFlag = false;
                         return new Completion(Pdu.CapsuleResp.status(pdu), Pdu.CapsuleResp.dw0(pdu),
                                 Pdu.CapsuleResp.dw1(pdu), Pdu.CapsuleResp.cid(pdu), Pdu.CapsuleResp.sqid(pdu),
                                 received.toByteArray());

@@ -69,6 +69,18 @@ for j in "${JOBS[@]}"; do
   wait $TGT || true
 done
 
+echo "== memory: default configuration, 16 queue pairs at QD128, target heap capped at 256 MiB"
+taskset -c "$TARGET_CPU" java -Xmx256m -XX:MaxDirectMemorySize=2g -XX:+UseParallelGC \
+  -Xlog:gc:file="$OUT/target-memory-gc.log" -jar "$JAR" start \
+  --management-port -1 > "$OUT/target-memory.log" 2>&1 &
+TGT=$!
+for i in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/4420) 2>/dev/null && break; sleep 0.2; done
+taskset -c "$HOST_CPU" "${JAVA[@]}" -jar "$JAR" bench --name memory-16x128 --target 127.0.0.1:4420 --rw randrw \
+  --bs 4k --iodepth 128 --numjobs 16 --runtime "$RUNTIME" --ramp_time "$RAMP" --size 256m --io-threads 1 -q \
+  -o "$OUT" --base memory-16x128 | sed -n '2,3p'
+kill -TERM $TGT
+wait $TGT || true
+
 python3 - "$OUT" "$RUNTIME" <<'PY'
 import json, re, sys, os, platform, datetime
 out, runtime = sys.argv[1], sys.argv[2]
@@ -95,7 +107,15 @@ for name in ["randread-4k-qd32", "randwrite-4k-qd32", "randread-4k-qd128x4", "re
                  "ceiling_iops_at_bs": ceiling_iops,
                  "target_alloc_bytes_per_io": float(a.group(1)) if a else None,
                  "initiator_alloc_bytes_per_io": r.get("allocatedBytesPerIo")})
-summary = {"date": datetime.datetime.utcnow().isoformat() + "Z", "runtime_s": int(runtime),
+gc = open(f"{out}/target-memory-gc.log").read() if os.path.exists(f"{out}/target-memory-gc.log") else ""
+heap = [(int(a), int(b)) for a, b in re.findall(r"(\d+)M->(\d+)M\(", gc)]
+memory = {"heap_limit_mb": 256, "gcs": len(heap),
+          "max_heap_before_gc_mb": max((a for a, b in heap), default=None),
+          "max_heap_after_gc_mb": max((b for a, b in heap), default=None)}
+m = json.load(open(f"{out}/memory-16x128.json"))["jobs"][0] if os.path.exists(f"{out}/memory-16x128.json") else None
+if m:
+    memory.update({"iops": m["iops"], "errors": m["errors"]})
+summary = {"date": datetime.datetime.utcnow().isoformat() + "Z", "runtime_s": int(runtime), "memory": memory,
            "machine": {"cpus": os.cpu_count(), "kernel": platform.release(), "python_platform": platform.platform()},
            "loopback": {"iperf3_mbps": ceiling_mbps, "sockperf_rtt_us": rtt}, "jobs": rows}
 json.dump(summary, open(f"{out}/summary.json", "w"), indent=2)
@@ -110,5 +130,8 @@ for r in rows:
 qd1 = rows[-1]
 print(f"QD1 latency vs loopback round trip: mean {qd1['lat_mean_us'] / rtt['mean']:.2f}x,"
       f" p99 {qd1['lat_p99_us'] / rtt['p99']:.2f}x, p99.9 {qd1['lat_p999_us'] / rtt['p99.9']:.2f}x")
+print(f"memory: default configuration, 16 queue pairs at QD128 with the target's heap capped at 256 MiB: "
+      f"{memory.get('iops', 0):.0f} IOPS, errors {memory.get('errors')}, {memory['gcs']} GCs, heap at most "
+      f"{memory['max_heap_before_gc_mb']} MiB before a GC and {memory['max_heap_after_gc_mb']} MiB after")
 print(f"wrote {out}/summary.json")
 PY

@@ -57,6 +57,13 @@ public final class CardProcess implements AutoCloseable {
     /** Builds and starts the card; on failure everything started so far is stopped again. */
     public static CardProcess start(CardConfig configured, StartOverrides overrides) {
         CardConfig config = (overrides.mode() != null ? configured.withMode(overrides.mode()) : configured).checkMode();
+        long direct = io.netty.util.internal.PlatformDependent.maxDirectMemory();
+        if (direct > 0 && direct < config.mallocBytes() + (64L << 20)) {
+            // Malloc bdevs live in direct memory: past the JVM's limit their writes fail.
+            LOG.warn("malloc bdevs may take {} bytes but the JVM allows {} bytes of direct memory: start it with"
+                    + " -XX:MaxDirectMemorySize={}m or more (the k200 launcher does)", config.mallocBytes(), direct,
+                    (config.mallocBytes() >> 20) + 256);
+        }
         CardConfig.Clusters c = config.clusters();
         Mppa mppa = Mppa.create(MppaLayout.of(c.count(), c.coresPerCluster(), c.controlPlaneClusters()));
         int threads = overrides.hostThreads() != null ? overrides.hostThreads()

@@ -2,6 +2,7 @@ package org.k200emu.bdev.malloc;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import org.slf4j.LoggerFactory;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.k200emu.bdev.Bdev;
 import org.k200emu.bdev.BdevGeometry;
@@ -29,6 +30,7 @@ public final class MallocBdev implements Bdev {
     private final long blockCount;
     private final AtomicReferenceArray<ByteBuf> chunks;
     private volatile boolean closed;
+    private volatile boolean memoryWarned;
 
     public MallocBdev(String name, int blockSize, long blockCount) {
         BdevGeometry.check(name, blockSize, blockCount);
@@ -102,7 +104,20 @@ public final class MallocBdev implements Bdev {
                 read(offset, length, io.buffer());
                 break;
             case WRITE:
-                write(offset, length, io.buffer());
+                try {
+                    write(offset, length, io.buffer());
+                } catch (OutOfMemoryError e) {
+                    // The JVM's direct memory (-XX:MaxDirectMemorySize) is smaller than the bdev: the
+                    // write fails like a full medium, the rest of the card carries on.
+                    if (!memoryWarned) {
+                        memoryWarned = true;
+                        LoggerFactory.getLogger(MallocBdev.class).error("{}: out of direct memory for its RAM ({});"
+                                + " give the JVM -XX:MaxDirectMemorySize at least the malloc bdevs' size", name,
+                                e.getMessage());
+                    }
+                    io.complete(BdevStatus.MEDIA_ERROR);
+                    return;
+                }
                 break;
             case WRITE_ZEROES:
             case UNMAP:

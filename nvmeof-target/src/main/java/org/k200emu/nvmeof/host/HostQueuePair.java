@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.k200emu.nvme.NvmeStatus;
+import org.k200emu.nvmeof.tcp.BatchedWriter;
 import org.k200emu.nvmeof.tcp.pdu.Pdu;
 import org.k200emu.nvmeof.tcp.pdu.PduDataDigestError;
 import org.k200emu.nvmeof.tcp.pdu.PduDecoder;
@@ -46,7 +47,6 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
     private final int[] free;
     private int freeCount;
     private final CompletableFuture<HostQueuePair> established = new CompletableFuture<>();
-    private final Runnable flushTask = this::flushNow;
     private final long commandTimeoutNanos;
     private volatile Runnable failureListener;
     private io.netty.util.concurrent.ScheduledFuture<?> timeoutCheck;
@@ -57,9 +57,7 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
     private boolean live;
     private boolean failed;
     private int inFlight;
-    private boolean inRead;
-    private boolean flushPending;
-    private boolean flushScheduled;
+    private BatchedWriter writer;
 
     /**
      * A queue pair with {@code slots} command slots (the queue size is one more: a full NVMe queue
@@ -205,6 +203,7 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.writer = new BatchedWriter(ctx);
     }
 
     @Override
@@ -217,7 +216,7 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        inRead = true;
+        writer.readStarted();
         if (failed) {
             ReferenceCountUtil.release(msg);
             return;
@@ -260,11 +259,7 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        inRead = false;
-        if (flushPending) {
-            flushPending = false;
-            ctx.flush();
-        }
+        writer.readComplete();
     }
 
     private void onIcResp(ByteBuf pdu) {
@@ -414,18 +409,7 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
     // ---- Writes ---------------------------------------------------------------------------
 
     private void write(ByteBuf buf) {
-        ctx.write(buf, ctx.voidPromise());
-        if (inRead) {
-            flushPending = true;
-        } else if (!flushScheduled) {
-            flushScheduled = true;
-            ctx.channel().eventLoop().execute(flushTask);
-        }
-    }
-
-    private void flushNow() {
-        flushScheduled = false;
-        ctx.flush();
+        writer.write(buf);
     }
 
     // ---- Failure --------------------------------------------------------------------------

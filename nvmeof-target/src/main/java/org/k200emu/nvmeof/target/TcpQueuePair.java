@@ -13,6 +13,7 @@ import org.k200emu.nvme.NvmeStatus;
 import org.k200emu.nvme.controller.CompletionHandler;
 import org.k200emu.nvme.controller.NvmeController;
 import org.k200emu.nvme.controller.NvmeRequest;
+import org.k200emu.nvmeof.tcp.BatchedWriter;
 import org.k200emu.nvmeof.tcp.pdu.Pdu;
 import org.k200emu.nvmeof.tcp.pdu.PduDataDigestError;
 import org.k200emu.nvmeof.tcp.pdu.PduDecoder;
@@ -69,7 +70,6 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
     private final TargetPort port;
     private final PduDecoder decoder;
     private final TcpTransportSettings settings;
-    private final Runnable flushTask = this::flushNow;
 
     private ChannelHandlerContext ctx;
     private State state = State.AWAIT_ICREQ;
@@ -93,9 +93,7 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
     private int eventRequestsInFlight;
     /** I/O commands completed on this queue (statistics; read racily by other threads). */
     private long ioCommands;
-    private boolean inRead;
-    private boolean flushPending;
-    private boolean flushScheduled;
+    private BatchedWriter writer;
 
     TcpQueuePair(NvmeofTarget target, TargetPort port, PduDecoder decoder) {
         this.target = target;
@@ -107,6 +105,7 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.writer = new BatchedWriter(ctx);
     }
 
     @Override
@@ -119,7 +118,7 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        inRead = true;
+        writer.readStarted();
         if (state == State.CLOSED) {
             ReferenceCountUtil.release(msg);
             return;
@@ -161,11 +160,7 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        inRead = false;
-        if (flushPending) {
-            flushPending = false;
-            ctx.flush();
-        }
+        writer.readComplete();
     }
 
     private void onIcReq(ByteBuf pdu) {
@@ -538,18 +533,7 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
     }
 
     private void write(ByteBuf buf) {
-        ctx.write(buf, ctx.voidPromise());
-        if (inRead) {
-            flushPending = true;
-        } else if (!flushScheduled) {
-            flushScheduled = true;
-            ctx.channel().eventLoop().execute(flushTask);
-        }
-    }
-
-    private void flushNow() {
-        flushScheduled = false;
-        ctx.flush();
+        writer.write(buf);
     }
 
     // ---- Errors and teardown --------------------------------------------------------------

@@ -129,8 +129,16 @@ public final class FileBdev implements Bdev {
         }
         try {
             workers.execute(() -> {
-                int result = run(io);
-                io.core().execute(() -> io.complete(result));
+                int result;
+                try {
+                    result = run(io);
+                } catch (RuntimeException e) {
+                    // Never leave an I/O without a completion.
+                    LOG.error("{}: {} at block {} failed", name, io.op(), io.offsetBlocks(), e);
+                    result = BdevStatus.MEDIA_ERROR;
+                }
+                int done = result;
+                io.core().execute(() -> io.complete(done));
             });
         } catch (RejectedExecutionException e) {
             io.complete(BdevStatus.ABORTED);
@@ -149,7 +157,10 @@ public final class FileBdev implements Bdev {
                     buf.ensureWritable(length);
                     int done = 0;
                     while (done < length) {
-                        int n = buf.setBytes(at + done, channel, offset + done, length - done);
+                        // A fresh NIO view per call: buf may be a slice of a buffer that other
+                        // workers read into at the same time, and Netty's own channel copy shares
+                        // one cached NIO buffer per parent buffer.
+                        int n = channel.read(buf.nioBuffer(at + done, length - done), offset + done);
                         if (n < 0) {
                             buf.setZero(at + done, length - done); // past the end of a sparse file
                             break;
@@ -164,7 +175,7 @@ public final class FileBdev implements Bdev {
                     int from = buf.readerIndex();
                     int done = 0;
                     while (done < length) {
-                        done += buf.getBytes(from + done, channel, offset + done, length - done);
+                        done += channel.write(buf.nioBuffer(from + done, length - done), offset + done);
                     }
                     return BdevStatus.SUCCESS;
                 }

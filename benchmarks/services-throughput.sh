@@ -15,7 +15,7 @@ OUT=docs/benchmarks/services-$(date -u +%Y%m%d-%H%M%S)
 mkdir -p "$OUT"
 mvn -B -q -DskipTests install -pl emulator-core -am
 mvn -B -q test-compile -pl emulator-core
-mvn -B -q dependency:build-classpath -pl emulator-core -Dmdep.includeScope=test -Dmdep.outputFile="$OUT/classpath.txt"
+mvn -B -q dependency:build-classpath -pl emulator-core -Dmdep.includeScope=test -Dmdep.outputFile="$PWD/$OUT/classpath.txt"
 CP="emulator-core/target/classes:emulator-core/target/test-classes:$(cat "$OUT/classpath.txt")"
 run() {  # name class args...
   local name=$1 cls=$2; shift 2

@@ -22,6 +22,8 @@ public final class BdevRegistry implements AutoCloseable {
     private static final int FILE_WORKERS = 2;
 
     private volatile Map<String, Bdev> bdevs = Collections.emptyMap();
+    /** Everything to close, in creation order: bdevs and the volume stores behind lvol bdevs. */
+    private final java.util.List<AutoCloseable> owned = new java.util.ArrayList<>();
 
     /**
      * Makes a bdev of a type the core does not know (remote namespaces, made by the fabric
@@ -46,6 +48,10 @@ public final class BdevRegistry implements AutoCloseable {
             for (int i = 0; i < config.bdevs().size(); i++) {
                 CardConfig.BdevConfig b = config.bdevs().get(i);
                 String path = "bdevs[" + i + "]";
+                if (b.type().equals("lvstore")) {
+                    registry.volumeStore(b, path);
+                    continue;
+                }
                 Bdev bdev = Set.of("null", "malloc", "file").contains(b.type()) ? make(b, path)
                         : b.service() != null ? registry.stack(b, path) : others.make(b, path);
                 try {
@@ -76,6 +82,34 @@ public final class BdevRegistry implements AutoCloseable {
                 }
             default:
                 throw new ConfigException(path + ".type", "unknown bdev type '" + b.type() + "'");
+        }
+    }
+
+    /** A logical volume store on its member, and each configured volume registered as store/volume. */
+    private void volumeStore(CardConfig.BdevConfig b, String path) {
+        java.util.Map<String, String> settings = b.service().settings();
+        org.k200emu.bdev.lvol.LvolStore store;
+        try {
+            store = org.k200emu.bdev.lvol.LvolStore.create(b.name(), get(b.service().members().get(0)),
+                    Integer.parseInt(settings.get("clusterSize")));
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new ConfigException(path, e.getMessage());
+        }
+        synchronized (this) {
+            owned.add(store);
+        }
+        for (String v : settings.get("volumes").split(";")) {
+            if (v.isEmpty()) {
+                continue;
+            }
+            String[] f = v.split(":");
+            try {
+                org.k200emu.bdev.lvol.Lvol volume = store.volumes().stream().anyMatch(i -> i.name().equals(f[0]))
+                        ? store.volume(f[0]) : store.createVolume(f[0], Long.parseLong(f[1]), Boolean.parseBoolean(f[2]));
+                add(volume);
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw new ConfigException(path + ".volumes", f[0] + ": " + e.getMessage());
+            }
         }
     }
 
@@ -136,6 +170,7 @@ public final class BdevRegistry implements AutoCloseable {
         if (bdevs.containsKey(bdev.name())) {
             throw new IllegalArgumentException("a bdev named '" + bdev.name() + "' exists already");
         }
+        owned.add(bdev);
         Map<String, Bdev> next = new LinkedHashMap<>(bdevs);
         next.put(bdev.name(), bdev);
         bdevs = Collections.unmodifiableMap(next);
@@ -158,11 +193,16 @@ public final class BdevRegistry implements AutoCloseable {
     @Override
     public synchronized void close() {
         // Newest first: a stacked bdev closes (and writes its clean state) before its members.
-        java.util.List<Bdev> all = new java.util.ArrayList<>(bdevs.values());
+        java.util.List<AutoCloseable> all = new java.util.ArrayList<>(owned);
         java.util.Collections.reverse(all);
-        for (Bdev b : all) {
-            b.close();
+        for (AutoCloseable c : all) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                org.slf4j.LoggerFactory.getLogger(BdevRegistry.class).warn("closing {} failed: {}", c, e.toString());
+            }
         }
+        owned.clear();
         bdevs = Collections.emptyMap();
     }
 }

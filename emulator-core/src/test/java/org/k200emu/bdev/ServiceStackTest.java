@@ -149,4 +149,32 @@ class ServiceStackTest {
             assertThat(registry.get("dd").module()).isEqualTo("dedup");
         }
     }
+    @Test
+    void logicalVolumesFromTheConfiguration() {
+        String yaml = String.join("\n",
+                "bdevs:",
+                "  - {name: m0, type: malloc, size: 16MiB}",
+                "  - {name: vg, type: lvstore, member: m0, clusterSize: 1MiB,",
+                "     volumes: [{name: data, size: 4MiB}, {name: logs, size: 2MiB, thin: false}]}",
+                "subsystems: [{nqn: 'nqn.2014-08.org.k200emu:s', namespaces: [{bdev: vg/data}, {bdev: vg/logs}]}]",
+                "ports: [{port: 4420}]");
+        CardConfig config = CardConfig.parse(yaml, CardConfig.Format.YAML);
+        try (BdevRegistry registry = BdevRegistry.create(config)) {
+            Bdev data = registry.get("vg/data");
+            assertThat(data.module()).isEqualTo("lvol");
+            assertThat(data.blockCount() * data.blockSize()).isEqualTo(4L << 20);
+            assertThat(registry.get("vg/logs").blockCount() * registry.get("vg/logs").blockSize()).isEqualTo(2L << 20);
+            ByteBuf buf = Unpooled.wrappedBuffer(Bytes.random(11, 4096));
+            ByteBuf back = Unpooled.buffer(4096);
+            try {
+                long blocks = 4096 / data.blockSize();
+                assertThat(io(data, BdevOp.WRITE, 100, blocks, buf)).isZero();
+                assertThat(io(data, BdevOp.READ, 100, blocks, back)).isZero();
+                assertThat(ByteBufUtil.equals(buf, back)).isTrue();
+            } finally {
+                buf.release();
+                back.release();
+            }
+        }
+    }
 }

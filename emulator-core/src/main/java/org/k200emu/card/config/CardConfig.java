@@ -87,7 +87,8 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
     /**
      * A storage service stacked on other bdevs (named earlier in the list): {@code crypt}
      * (AES-256-XTS, settings {@code keyFile}), {@code integrity} (per-block digests, setting
-     * {@code algorithm}), {@code qos} ({@code iops}, {@code bandwidth}), {@code dedup}, {@code raid}
+     * {@code algorithm}), {@code qos} ({@code iops}, {@code bandwidth}), {@code dedup}, {@code lvstore}
+     * ({@code clusterSize}, {@code volumes}: name:size:thin;...), {@code raid}
      * ({@code level}, {@code stripSize}), {@code ec} ({@code k}, {@code m}, {@code stripSize}).
      */
     public record ServiceConfig(List<String> members, Map<String, String> settings) {
@@ -359,6 +360,14 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
                     }
                 }
                 bdevs.add(b);
+                if (b.type().equals("lvstore")) {
+                    // Its volumes are bdevs too, named store/volume, for namespaces to use.
+                    for (String v : b.service().settings().get("volumes").split(";")) {
+                        if (!v.isEmpty() && !names.add(b.name() + "/" + v.substring(0, v.indexOf(':')))) {
+                            throw n.field("volumes").error("duplicate volume '" + v.substring(0, v.indexOf(':')) + "'");
+                        }
+                    }
+                }
             }
             long malloc = bdevs.stream().filter(b -> b.type().equals("malloc")).mapToLong(BdevConfig::sizeBytes).sum();
             if (malloc > ddr) {
@@ -441,7 +450,7 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
             // YAML reads an unquoted null as no value at all; here it can only mean the null bdev.
             String type = typeNode.json() != null && typeNode.json().isNull() ? "null" : typeNode.text(null);
             if (type == null || !Set.of("null", "malloc", "file").contains(type)) {
-                throw n.field("type").error("must be null, malloc, file, remote, crypt, integrity, qos, dedup, raid or ec");
+                throw n.field("type").error("must be null, malloc, file, remote, crypt, integrity, qos, dedup, lvstore, raid or ec");
             }
             int blockSize = n.field("blockSize").integer(512, 512, 4096);
             if (blockSize != 512 && blockSize != 4096) {
@@ -471,7 +480,8 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
             return new BdevConfig(name, type, size, blockSize, pathText == null ? null : Path.of(pathText), create);
         }
 
-        private static final Set<String> SERVICES = Set.of("crypt", "integrity", "raid", "ec", "qos", "dedup");
+        private static final Set<String> SERVICES = Set.of("crypt", "integrity", "raid", "ec", "qos", "dedup",
+                "lvstore");
 
         /** A service bdev: its members and its own settings, checked here; members are resolved in card(). */
         BdevConfig serviceBdev(Node n, String type) {
@@ -488,6 +498,9 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
                     break;
                 case "dedup":
                     keys.add("member");
+                    break;
+                case "lvstore":
+                    keys.addAll(List.of("member", "clusterSize", "volumes"));
                     break;
                 case "raid":
                     keys.addAll(List.of("members", "level", "stripSize"));
@@ -537,6 +550,29 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
                 }
                 case "dedup":
                     break;
+                case "lvstore": {
+                    long cluster = n.field("clusterSize").size(1 << 20);
+                    if (cluster < 4096 || cluster > (64 << 20) || Long.bitCount(cluster) != 1) {
+                        throw n.field("clusterSize").error("must be a power of two between 4KiB and 64MiB");
+                    }
+                    settings.put("clusterSize", Long.toString(cluster));
+                    StringBuilder volumes = new StringBuilder();
+                    for (Node v : n.field("volumes").list()) {
+                        v.allowOnly("name", "size", "thin");
+                        String vname = v.field("name").text(null);
+                        if (vname == null || !vname.matches("[A-Za-z0-9_.-]{1,64}")) {
+                            throw v.field("name").error("a volume needs a name of 1-64 letters, digits, '_', '.' or '-'");
+                        }
+                        long vsize = v.field("size").size(-1);
+                        if (vsize <= 0) {
+                            throw v.field("size").error("a volume needs a size");
+                        }
+                        volumes.append(vname).append(':').append(vsize).append(':').append(v.field("thin").bool(true))
+                                .append(';');
+                    }
+                    settings.put("volumes", volumes.toString());
+                    break;
+                }
                 case "qos": {
                     long iops = n.field("iops").size(0);
                     long bandwidth = n.field("bandwidth").size(0);

@@ -46,26 +46,42 @@ public final class BdevRegistry implements AutoCloseable {
         BdevRegistry registry = new BdevRegistry();
         try {
             for (int i = 0; i < config.bdevs().size(); i++) {
-                CardConfig.BdevConfig b = config.bdevs().get(i);
-                String path = "bdevs[" + i + "]";
-                if (b.type().equals("lvstore")) {
-                    registry.volumeStore(b, path);
-                    continue;
-                }
-                Bdev bdev = Set.of("null", "malloc", "file").contains(b.type()) ? make(b, path)
-                        : b.service() != null ? registry.stack(b, path) : others.make(b, path);
-                try {
-                    registry.add(bdev);
-                } catch (RuntimeException e) {
-                    bdev.close(); // made but not registered: the registry's close would miss it
-                    throw e;
-                }
+                registry.create(config.bdevs().get(i), "bdevs[" + i + "]", others);
             }
             return registry;
         } catch (RuntimeException e) {
             registry.close();
             throw e;
         }
+    }
+
+    /**
+     * Creates one bdev (at start, or at run time from the control plane) and registers it; its
+     * members must exist. {@code path} names the configuration entry in error messages.
+     */
+    public void create(CardConfig.BdevConfig b, String path, Factory others) {
+        if (b.type().equals("lvstore")) {
+            volumeStore(b, path);
+            return;
+        }
+        Bdev bdev = Set.of("null", "malloc", "file").contains(b.type()) ? make(b, path)
+                : b.service() != null ? stack(b, path) : others.make(b, path);
+        try {
+            add(bdev);
+        } catch (RuntimeException e) {
+            bdev.close(); // made but not registered: the registry's close would miss it
+            throw e;
+        }
+    }
+
+    /** The logical volume store named {@code name}, or null. */
+    public synchronized org.k200emu.bdev.lvol.LvolStore volumeStore(String name) {
+        for (AutoCloseable c : owned) {
+            if (c instanceof org.k200emu.bdev.lvol.LvolStore && ((org.k200emu.bdev.lvol.LvolStore) c).name().equals(name)) {
+                return (org.k200emu.bdev.lvol.LvolStore) c;
+            }
+        }
+        return null;
     }
 
     private static Bdev make(CardConfig.BdevConfig b, String path) {

@@ -23,16 +23,22 @@ import picocli.CommandLine.Parameters;
  * co-processor mode and their connection state.
  */
 @Command(name = "ctl", mixinStandardHelpOptions = true,
-        description = {"Show the state of a running card: status (cores, subsystems, connections, remote paths)"
-                + " or paths (remote namespaces of co-processor mode and their connection and ANA state);"
-                + " or change a fabric port's ANA state: ana PORT-ID optimized|non-optimized|inaccessible."})
+        description = {"Show the state of a running card: status (cores, bdevs, subsystems, connections, remote"
+                + " paths) or paths (remote namespaces of co-processor mode and their connection and ANA state).",
+            "Change it at run time:",
+            "  ana PORT-ID optimized|non-optimized|inaccessible   a fabric port's ANA state",
+            "  bdev-add ENTRY                 a bdev, ENTRY as in the configuration's bdevs list, e.g."
+                + " '{name: sealed, type: crypt, member: m1, keyFile: /etc/k200/key}'",
+            "  ns-add NQN BDEV [NSID]         a namespace backed by BDEV (hosts get a notice)",
+            "  snapshot STORE VOLUME NAME     a snapshot of a logical volume (bdev STORE/NAME)",
+            "  clone STORE SNAPSHOT NAME      a writable clone of a snapshot (bdev STORE/NAME)"})
 public final class CtlCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "WHAT", defaultValue = "status",
-            description = "status (default), paths, or ana.")
+            description = "status (default), paths, ana, bdev-add, ns-add, snapshot or clone.")
     String what;
 
-    @Parameters(index = "1..*", paramLabel = "ARG", description = "For ana: the port ID and the new state.")
+    @Parameters(index = "1..*", paramLabel = "ARG", description = "The request's arguments (see above).")
     java.util.List<String> args = new java.util.ArrayList<>();
 
     @Option(names = "--address", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
@@ -52,9 +58,13 @@ public final class CtlCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
+        java.util.Set<String> changes = java.util.Set.of("bdev-add", "ns-add", "snapshot", "clone");
+        if (changes.contains(what)) {
+            return change();
+        }
         if (!what.equals("status") && !what.equals("paths") && !what.equals("ana")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "unknown request '" + what
-                    + "' (use status, paths or ana)");
+                    + "' (use status, paths, ana, bdev-add, ns-add, snapshot or clone)");
         }
         if (what.equals("ana") && (args.size() != 2 || !args.get(0).matches("[0-9]+")
                 || !java.util.Set.of("optimized", "non-optimized", "inaccessible").contains(args.get(1)))) {
@@ -76,6 +86,42 @@ public final class CtlCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** bdev-add, ns-add, snapshot, clone: one POST, the card's answer printed. */
+    private Integer change() throws IOException, InterruptedException {
+        String body = null;
+        String path;
+        switch (what) {
+            case "bdev-add":
+                need(1, 1, "bdev-add ENTRY");
+                path = "/bdevs";
+                body = args.get(0);
+                break;
+            case "ns-add":
+                need(2, 3, "ns-add NQN BDEV [NSID]");
+                path = "/namespaces?nqn=" + enc(args.get(0)) + "&bdev=" + enc(args.get(1))
+                        + (args.size() == 3 ? "&nsid=" + enc(args.get(2)) : "");
+                break;
+            default:
+                need(3, 3, what + " STORE " + (what.equals("clone") ? "SNAPSHOT" : "VOLUME") + " NAME");
+                path = "/lvol?op=" + what + "&store=" + enc(args.get(0)) + "&source=" + enc(args.get(1)) + "&name="
+                        + enc(args.get(2));
+        }
+        String answer = request(path, true, body);
+        spec.commandLine().getOut().println(answer.strip());
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+
+    private void need(int min, int max, String usage) {
+        if (args.size() < min || args.size() > max) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "usage: k200 ctl " + usage);
+        }
+    }
+
+    private static String enc(String s) {
+        return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     private String fetch() throws IOException, InterruptedException {
         return request("/status", false);
     }
@@ -85,13 +131,22 @@ public final class CtlCommand implements Callable<Integer> {
     }
 
     private String request(String pathAndQuery, boolean post) throws IOException, InterruptedException {
+        return request(pathAndQuery, post, null);
+    }
+
+    private String request(String pathAndQuery, boolean post, String body) throws IOException, InterruptedException {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
         URI uri = URI.create("http://" + (address.contains(":") ? "[" + address + "]" : address) + ":" + port
                 + pathAndQuery);
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5));
         try {
-            HttpResponse<String> r = client.send(post ? b.POST(HttpRequest.BodyPublishers.noBody()).build()
+            HttpResponse<String> r = client.send(post ? b.POST(body == null ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body)).build()
                     : b.GET().build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() == 400) {
+                String message = new ObjectMapper().readTree(r.body()).path("error").asText(r.body());
+                throw new IOException("the card refused: " + message);
+            }
             if (r.statusCode() != 200) {
                 throw new IOException("the card answered " + r.statusCode() + ": " + r.body());
             }
@@ -115,6 +170,10 @@ public final class CtlCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "cluster %d (%s plane): %d cores, busy %.1f%%, %d messages%n",
                     c.path("cluster").asInt(), c.path("role").asText(), c.path("cores").asInt(),
                     100 * c.path("busy").asDouble(), c.path("messages").asLong());
+        }
+        for (JsonNode b : s.path("bdevs")) {
+            out.printf(Locale.ROOT, "bdev %s (%s): %d bytes%n", b.path("name").asText(), b.path("module").asText(),
+                    b.path("bytes").asLong());
         }
         for (JsonNode sub : s.path("subsystems")) {
             out.printf(Locale.ROOT, "subsystem %s: %d controller(s)%n", sub.path("nqn").asText(),

@@ -170,6 +170,72 @@ public final class CardProcess implements AutoCloseable {
         return bdevs.get(name);
     }
 
+    // ---- Control plane (run time changes, from k200 ctl) ---------------------------------
+
+    /** The bdevs, in creation order (for status displays). */
+    public java.util.Collection<org.k200emu.bdev.Bdev> allBdevs() {
+        return bdevs.all();
+    }
+
+    /**
+     * Creates a bdev at run time from one configuration entry (JSON or YAML, the schema of the
+     * configuration's {@code bdevs} list): a storage service over existing bdevs, a volume store,
+     * a remote namespace in co-processor mode, or a plain bdev. Returns its name.
+     */
+    public synchronized String addBdev(String entry) {
+        CardConfig.BdevConfig b = CardConfig.parseBdev(entry, bdevs.all().stream()
+                .map(org.k200emu.bdev.Bdev::name).toList());
+        if (b.type().equals("remote") && !config.mode().equals(CardConfig.COPROCESSOR)) {
+            throw new org.k200emu.card.config.ConfigException("bdev.type", "remote bdevs need mode: coprocessor");
+        }
+        bdevs.create(b, "bdev", remotes::attach);
+        LOG.info("bdev {} ({}) created at run time", b.name(), b.type());
+        return b.name();
+    }
+
+    /** Adds a namespace backed by {@code bdevName} to subsystem {@code nqn} (NSID 0: the next free one). */
+    public synchronized int addNamespace(String nqn, String bdevName, int nsid) {
+        Subsystem subsystem = subsystems.stream().filter(s -> s.nqn().equals(nqn)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no subsystem " + nqn));
+        org.k200emu.bdev.Bdev bdev = bdevs.get(bdevName);
+        for (Subsystem s : subsystems) {
+            for (Namespace ns : s.namespaces().values()) {
+                if (ns.bdev() == bdev) {
+                    throw new IllegalArgumentException("bdev " + bdevName + " already backs namespace " + ns.nsid()
+                            + " of " + s.nqn());
+                }
+            }
+        }
+        Namespace added = subsystem.addNamespace(new Namespace(nsid, bdev, null, null));
+        LOG.info("namespace {} of {} added at run time, backed by {}", added.nsid(), nqn, bdevName);
+        return added.nsid();
+    }
+
+    /**
+     * A snapshot of a logical volume, or a clone of a snapshot, registered as a bdev named
+     * {@code store/name}; returns that name.
+     */
+    public synchronized String lvol(String store, String op, String source, String name) {
+        org.k200emu.bdev.lvol.LvolStore s = bdevs.volumeStore(store);
+        if (s == null) {
+            throw new IllegalArgumentException("no volume store " + store);
+        }
+        org.k200emu.bdev.lvol.Lvol made;
+        switch (op) {
+            case "snapshot":
+                made = s.snapshot(source, name);
+                break;
+            case "clone":
+                made = s.clone(source, name);
+                break;
+            default:
+                throw new IllegalArgumentException("unknown operation " + op + " (snapshot or clone)");
+        }
+        bdevs.add(made);
+        LOG.info("{} {} of {}/{} made at run time", op, made.name(), store, source);
+        return made.name();
+    }
+
     /** Every NVM subsystem of the card, fabric side then host side. */
     public List<Subsystem> subsystems() {
         return List.copyOf(subsystems);

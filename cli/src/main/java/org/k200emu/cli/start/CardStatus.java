@@ -31,6 +31,7 @@ final class CardStatus {
         status.put("ioCommands", card.target().ioCommandsCompleted()
                 + (card.hostTarget() == null ? 0 : card.hostTarget().ioCommandsCompleted()));
         status.put("clusters", clusters(card));
+        status.put("bdevs", bdevs(card));
         status.put("subsystems", subsystems(card));
         status.put("remotePaths", remotePaths(card));
         status.put("ports", ports(card));
@@ -54,6 +55,18 @@ final class CardStatus {
             c.put("busy", Math.round(e.getValue()[0] / e.getValue()[2] * 1000) / 1000.0);
             c.put("messages", (long) e.getValue()[1]);
             out.add(c);
+        }
+        return out;
+    }
+
+    private static List<Map<String, Object>> bdevs(CardProcess card) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (org.k200emu.bdev.Bdev b : card.allBdevs()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", b.name());
+            m.put("module", b.module());
+            m.put("bytes", b.blockCount() * b.blockSize());
+            out.add(m);
         }
         return out;
     }

@@ -64,6 +64,11 @@ public final class ManagementServer implements AutoCloseable {
                 reply(exchange, 500, "{\"error\": " + json.writeValueAsString(String.valueOf(e)) + "}");
             }
         });
+        control(server, json, "/bdevs", (q, body) -> java.util.Map.of("bdev", card.addBdev(body)));
+        control(server, json, "/namespaces", (q, body) -> java.util.Map.of("nsid", card.addNamespace(
+                q.getOrDefault("nqn", ""), q.getOrDefault("bdev", ""), Integer.parseInt(q.getOrDefault("nsid", "0")))));
+        control(server, json, "/lvol", (q, body) -> java.util.Map.of("bdev", card.lvol(q.getOrDefault("store", ""),
+                q.getOrDefault("op", ""), q.getOrDefault("source", ""), q.getOrDefault("name", ""))));
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "k200-management");
             t.setDaemon(true);
@@ -80,6 +85,29 @@ public final class ManagementServer implements AutoCloseable {
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
         }
+    }
+
+    /** A control request: POST, query parameters and body in, a JSON object out; bad input is a 400. */
+    private interface Control {
+        Object apply(java.util.Map<String, String> query, String body);
+    }
+
+    private static void control(HttpServer server, ObjectMapper json, String path, Control action) {
+        server.createContext(path, exchange -> {
+            try {
+                if (!"POST".equals(exchange.getRequestMethod())) {
+                    reply(exchange, 405, "{\"error\": \"POST only\"}");
+                    return;
+                }
+                String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+                Object result = action.apply(query(exchange.getRequestURI().getRawQuery()), body);
+                reply(exchange, 200, json.writeValueAsString(result));
+            } catch (org.k200emu.card.config.ConfigException | IllegalArgumentException | IllegalStateException e) {
+                reply(exchange, 400, "{\"error\": " + json.writeValueAsString(e.getMessage()) + "}");
+            } catch (RuntimeException e) {
+                reply(exchange, 500, "{\"error\": " + json.writeValueAsString(String.valueOf(e)) + "}");
+            }
+        });
     }
 
     private static java.util.Map<String, String> query(String raw) {

@@ -48,4 +48,44 @@ class CtlCommandTest {
         assertThat(r[2]).contains("no card answers on 127.0.0.1:" + free);
         assertThat(run("ctl", "bogus")[0]).isEqualTo("2");
     }
+    @Test
+    void servicesAndNamespacesAtRunTime() throws Exception {
+        CardConfig config = CardConfig.parse(String.join("\n",
+                "clusters: {hostThreads: 2}",
+                "bdevs:",
+                "  - {name: m0, type: malloc, size: 64MiB}",
+                "  - {name: m1, type: malloc, size: 32MiB}",
+                "  - {name: vg, type: lvstore, member: m1, volumes: [{name: data, size: 8MiB}]}",
+                "subsystems: [{nqn: 'nqn.2014-08.org.k200emu:s', namespaces: [{bdev: m0}]}]",
+                "ports: [{port: 0}]",
+                "discoveryPort: -1"), CardConfig.Format.YAML);
+        try (CardProcess card = CardProcess.start(config, StartOverrides.none());
+             ManagementServer m = ManagementServer.start(card, "127.0.0.1", 0)) {
+            String port = Integer.toString(m.address().getPort());
+            String[] added = run("ctl", "bdev-add", "{name: limited, type: qos, member: vg/data, iops: 5000}",
+                    "--port", port);
+            assertThat(added[0]).as(added[2]).isEqualTo("0");
+            assertThat(added[1]).contains("limited");
+            String[] ns = run("ctl", "ns-add", "nqn.2014-08.org.k200emu:s", "limited", "--port", port);
+            assertThat(ns[0]).as(ns[2]).isEqualTo("0");
+            assertThat(ns[1]).contains("\"nsid\" : 2");
+            assertThat(card.subsystems().get(0).namespaces()).containsKeys(1, 2);
+            String[] snap = run("ctl", "snapshot", "vg", "data", "snap1", "--port", port);
+            assertThat(snap[0]).as(snap[2]).isEqualTo("0");
+            assertThat(snap[1]).contains("vg/snap1");
+            String[] clone = run("ctl", "clone", "vg", "snap1", "work", "--port", port);
+            assertThat(clone[0]).as(clone[2]).isEqualTo("0");
+            assertThat(run("ctl", "ns-add", "nqn.2014-08.org.k200emu:s", "vg/work", "--port", port)[0]).isEqualTo("0");
+            String[] status = run("ctl", "status", "--port", port);
+            assertThat(status[1]).contains("bdev limited (qos)", "bdev vg/work (lvol)");
+
+            String[] bad = run("ctl", "bdev-add", "{name: x, type: crypt, member: nothere, keyFile: k}", "--port", port);
+            assertThat(bad[0]).isEqualTo("1");
+            assertThat(bad[2]).contains("the card refused", "no bdev named 'nothere'");
+            String[] twice = run("ctl", "ns-add", "nqn.2014-08.org.k200emu:s", "m0", "--port", port);
+            assertThat(twice[0]).isEqualTo("1");
+            assertThat(twice[2]).contains("already backs namespace 1");
+            assertThat(run("ctl", "snapshot", "vg", "--port", port)[0]).as("missing arguments").isEqualTo("2");
+        }
+    }
 }

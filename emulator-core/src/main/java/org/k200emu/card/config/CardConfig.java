@@ -184,6 +184,36 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
         return new ConfigReader().card(Node.root(root));
     }
 
+    /**
+     * One bdev entry, as in the configuration's {@code bdevs} list (JSON or YAML), for creating a
+     * bdev at run time; its members must be among {@code existing} bdev names.
+     */
+    public static BdevConfig parseBdev(String text, java.util.Collection<String> existing) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(text);
+        } catch (IOException e) {
+            throw new ConfigException("(bdev)", "not valid JSON or YAML: " + firstLine(e.getMessage()));
+        }
+        if (root == null || !root.isObject()) {
+            throw new ConfigException("(bdev)", "a bdev is a mapping such as {name: m1, type: malloc, size: 1GiB}");
+        }
+        Node n = new Node(root, "bdev");
+        BdevConfig b = new ConfigReader().bdev(n);
+        if (existing.contains(b.name())) {
+            throw n.field("name").error("a bdev named '" + b.name() + "' exists already");
+        }
+        if (b.service() != null) {
+            for (String member : b.service().members()) {
+                if (!existing.contains(member)) {
+                    throw n.field(n.field("member").present() ? "member" : "members")
+                            .error("no bdev named '" + member + "'");
+                }
+            }
+        }
+        return b;
+    }
+
     private static String firstLine(String s) {
         if (s == null) {
             return "";

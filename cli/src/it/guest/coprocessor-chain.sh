@@ -109,16 +109,17 @@ step "remote target goes away mid-write and comes back"
 head -c $((4 * 1024 * 1024)) /dev/urandom > /tmp/before
 dd if=/tmp/before of="$DEV" bs=1M seek=300 oflag=direct conv=fsync status=none || fail "dd before"
 head -c $((16 * 1024 * 1024)) /dev/urandom > /tmp/across
-dd if=/tmp/across of="$DEV" bs=64k seek=$((400 * 16)) oflag=direct conv=fsync status=none &
-DD=$!
-sleep 1
 port_link=/sys/kernel/config/nvmet/ports/4421/subsystems/$KNQN
 rm "$port_link" || fail "cannot take the kernel target away"
 echo "kernel target removed from its port"
+# Written while the remote is away: the card holds the I/O and sends it after reconnecting.
+dd if=/tmp/across of="$DEV" bs=64k seek=$((400 * 16)) oflag=direct conv=fsync status=none &
+DD=$!
 sleep 4
 ln -s "/sys/kernel/config/nvmet/subsystems/$KNQN" "$port_link" || fail "cannot bring the kernel target back"
 echo "kernel target back"
 wait $DD || fail "the write across the outage failed"
+for i in $(seq 1 30); do grep -q "reconnected" /tmp/card-coproc.log && break; sleep 1; done
 grep -q "reconnected" /tmp/card-coproc.log || fail "the card did not reconnect"
 SUM_BEFORE=$(dd if="$DEV" bs=1M skip=300 count=4 iflag=direct status=none | sha256sum | cut -d' ' -f1)
 [ "$SUM_BEFORE" = "$(sha256sum < /tmp/before | cut -d' ' -f1)" ] || fail "data written before the outage changed"

@@ -174,6 +174,17 @@ public final class CtlCommand implements Callable<Integer> {
         for (JsonNode b : s.path("bdevs")) {
             out.printf(Locale.ROOT, "bdev %s (%s): %d bytes%n", b.path("name").asText(), b.path("module").asText(),
                     b.path("bytes").asLong());
+            JsonNode q = b.path("qos");
+            if (!q.isMissingNode()) {
+                out.printf(Locale.ROOT, "  qos limits: %d IOPS, %d bytes/s (0: none); %d queued, %d delayed so far%n",
+                        q.path("iopsLimit").asLong(), q.path("bytesPerSecondLimit").asLong(), q.path("queued").asLong(),
+                        q.path("delayedTotal").asLong());
+                for (JsonNode c : q.path("classes")) {
+                    out.printf(Locale.ROOT, "  class %s (weight %d): %d IOPS, %d bytes/s, %d queued%n",
+                            c.path("class").asText(), c.path("weight").asInt(), c.path("iops").asLong(),
+                            c.path("bytesPerSecond").asLong(), c.path("queued").asLong());
+                }
+            }
         }
         for (JsonNode sub : s.path("subsystems")) {
             out.printf(Locale.ROOT, "subsystem %s: %d controller(s)%n", sub.path("nqn").asText(),

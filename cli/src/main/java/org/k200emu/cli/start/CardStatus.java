@@ -66,9 +66,33 @@ final class CardStatus {
             m.put("name", b.name());
             m.put("module", b.module());
             m.put("bytes", b.blockCount() * b.blockSize());
+            if (b instanceof org.k200emu.bdev.qos.QosBdev) {
+                m.put("qos", qos(((org.k200emu.bdev.qos.QosBdev) b).snapshot()));
+            }
             out.add(m);
         }
         return out;
+    }
+
+    /** A QoS bdev's limits and its current rates per class (over the last second). */
+    private static Map<String, Object> qos(org.k200emu.bdev.qos.QosStats stats) {
+        Map<String, Object> q = new LinkedHashMap<>();
+        q.put("iopsLimit", stats.limits().iops());
+        q.put("bytesPerSecondLimit", stats.limits().bytesPerSecond());
+        q.put("queued", stats.queued());
+        q.put("delayedTotal", stats.delayedTotal());
+        List<Map<String, Object>> classes = new ArrayList<>();
+        for (org.k200emu.bdev.qos.QosStats.ClassStats c : stats.classes()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("class", c.name());
+            m.put("weight", c.weight());
+            m.put("iops", c.iops());
+            m.put("bytesPerSecond", c.bytesPerSecond());
+            m.put("queued", c.queued());
+            classes.add(m);
+        }
+        q.put("classes", classes);
+        return q;
     }
 
     private static List<Map<String, Object>> subsystems(CardProcess card) {

@@ -77,7 +77,8 @@ class CtlCommandTest {
             assertThat(clone[0]).as(clone[2]).isEqualTo("0");
             assertThat(run("ctl", "ns-add", "nqn.2014-08.org.k200emu:s", "vg/work", "--port", port)[0]).isEqualTo("0");
             String[] status = run("ctl", "status", "--port", port);
-            assertThat(status[1]).contains("bdev limited (qos)", "bdev vg/work (lvol)");
+            assertThat(status[1]).contains("bdev limited (qos)", "bdev vg/work (lvol)",
+                    "qos limits: 5000 IOPS", "class default (weight 1)");
 
             String[] bad = run("ctl", "bdev-add", "{name: x, type: crypt, member: nothere, keyFile: k}", "--port", port);
             assertThat(bad[0]).isEqualTo("1");

@@ -6,6 +6,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.k200emu.bdev.gf.Gf256;
 
 /**
  * A systematic k+m Reed-Solomon erasure code over {@link Gf256}: k data shards are kept as they
@@ -378,8 +379,8 @@ public final class ReedSolomon {
     /** Two outputs from one input: each source byte is loaded and split once for both tables. */
     private static void mulXor2(int coefA, int coefB, byte[] src, int s, byte[] dstA, int a, byte[] dstB, int b,
                                 int len) {
-        byte[] rowA = Gf256.mulRow(coefA);
-        byte[] rowB = Gf256.mulRow(coefB);
+        byte[] rowA = Gf256.row(coefA);
+        byte[] rowB = Gf256.row(coefB);
         int i = 0;
         for (; i + 8 <= len; i += 8) {
             long v = (long) LONGS.get(src, s + i);
@@ -406,7 +407,7 @@ public final class ReedSolomon {
         } else if (coef == 1) {
             System.arraycopy(src, s, dst, d, len);
         } else {
-            byte[] row = Gf256.mulRow(coef);
+            byte[] row = Gf256.row(coef);
             for (int i = 0; i < len; i++) {
                 dst[d + i] = row[src[s + i] & 0xff];
             }
@@ -427,7 +428,7 @@ public final class ReedSolomon {
             }
             return;
         }
-        byte[] row = Gf256.mulRow(coef);
+        byte[] row = Gf256.row(coef);
         for (; i + 8 <= len; i += 8) {
             long v = (long) LONGS.get(src, s + i);
             long r = (row[(int) v & 0xff] & 0xffL)

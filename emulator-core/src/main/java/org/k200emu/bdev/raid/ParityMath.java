@@ -3,6 +3,7 @@ package org.k200emu.bdev.raid;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import org.k200emu.bdev.gf.Gf256;
 
 /**
  * The parity kernels of RAID 5 and 6 over heap byte arrays: P (XOR) and Q (Reed-Solomon over
@@ -216,7 +217,7 @@ final class ParityMath {
                 // g^x D_x = Q ^ (Q of the others)
                 syndromes(data, offs, k, mask, len, null, 0, data[x], offs[x]);
                 xorInto(data[x], offs[x], q, qOff, len);
-                mulInPlace(data[x], offs[x], len, Gf256.inv(Gf256.pow2(x)));
+                mulInPlace(data[x], offs[x], len, Gf256.inv(Gf256.exp(x)));
                 return true;
             }
             return false;
@@ -238,9 +239,9 @@ final class ParityMath {
         xorInto(bx, ox, p, pOff, len);
         xorInto(by, oy, q, qOff, len);
         // D_x = (Qxy ^ g^y Pxy) / (g^x ^ g^y); D_y = Pxy ^ D_x.
-        int gy = Gf256.pow2(y);
+        int gy = Gf256.exp(y);
         byte[] timesGy = Gf256.row(gy);
-        byte[] timesInv = Gf256.row(Gf256.inv(Gf256.pow2(x) ^ gy));
+        byte[] timesInv = Gf256.row(Gf256.inv(Gf256.exp(x) ^ gy));
         for (int i = 0; i < len; i++) {
             int pxy = bx[ox + i] & 0xff;
             int qxy = by[oy + i] & 0xff;

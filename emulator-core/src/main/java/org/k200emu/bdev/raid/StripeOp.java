@@ -10,6 +10,7 @@ import org.k200emu.bdev.BdevCompletion;
 import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
+import org.k200emu.bdev.gf.Gf256;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -743,7 +744,7 @@ final class StripeOp extends RowWaiter {
                 ParityMath.xorInto(array(pm), base(pm) + at, delta, deltaAt, bytes);
             }
             if (qm >= 0 && use[qm] != null) {
-                ParityMath.mulXorInto(array(qm), base(qm) + at, delta, deltaAt, bytes, Gf256.pow2(d));
+                ParityMath.mulXorInto(array(qm), base(qm) + at, delta, deltaAt, bytes, Gf256.exp(d));
             }
         }
         issueRowWrites(pm, qm);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Arrays;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.k200emu.bdev.gf.Gf256;
 import org.k200emu.testing.Bytes;
 
 class ParityMathTest {
@@ -16,7 +17,7 @@ class ParityMathTest {
         byte[] p = new byte[len];
         byte[] q = new byte[len];
         for (int d = 0; d < data.length; d++) {
-            int coef = Gf256.pow2(d);
+            int coef = Gf256.exp(d);
             for (int i = 0; i < len; i++) {
                 p[i] ^= data[d][i];
                 q[i] ^= (byte) Gf256.mul(coef, data[d][i] & 0xff);
@@ -136,7 +137,7 @@ class ParityMathTest {
         byte[] delta = data[d].clone();
         ParityMath.xorInto(delta, 0, updated, 0, LEN);
         ParityMath.xorInto(p, 0, delta, 0, LEN);
-        ParityMath.mulXorInto(q, 0, delta, 0, LEN, Gf256.pow2(d));
+        ParityMath.mulXorInto(q, 0, delta, 0, LEN, Gf256.exp(d));
         data[d] = updated;
         byte[][] after = reference(data, LEN);
         assertThat(p).isEqualTo(after[0]);

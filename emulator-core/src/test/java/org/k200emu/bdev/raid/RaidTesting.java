@@ -17,6 +17,7 @@ import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.TestIo;
+import org.k200emu.bdev.gf.Gf256;
 import org.k200emu.bdev.malloc.MallocBdev;
 
 /** Test helpers of the RAID tests: members, synchronous I/O through any core, raw member checks. */
@@ -185,7 +186,7 @@ final class RaidTesting {
             byte[] q = new byte[bytes];
             for (int d = 0; d < layout.dataStrips(); d++) {
                 byte[] data = cols[layout.dataMember(row, d, 0)];
-                int coef = Gf256.pow2(d);
+                int coef = Gf256.exp(d);
                 for (int i = 0; i < bytes; i++) {
                     p[i] ^= data[i];
                     q[i] ^= (byte) Gf256.mul(coef, data[i] & 0xff);

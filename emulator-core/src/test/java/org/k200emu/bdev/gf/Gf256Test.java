@@ -1,4 +1,4 @@
-package org.k200emu.bdev.ec;
+package org.k200emu.bdev.gf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -29,7 +29,7 @@ class Gf256Test {
     @Test
     void multiplicationMatchesTheDefinitionForEveryPair() {
         for (int a = 0; a < 256; a++) {
-            byte[] row = Gf256.mulRow(a);
+            byte[] row = Gf256.row(a);
             for (int b = 0; b < 256; b++) {
                 int expected = slowMul(a, b);
                 assertThat(Gf256.mul(a, b)).as("%d * %d", a, b).isEqualTo(expected);

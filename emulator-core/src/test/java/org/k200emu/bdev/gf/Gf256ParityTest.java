@@ -1,4 +1,4 @@
-package org.k200emu.bdev.raid;
+package org.k200emu.bdev.gf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,7 +8,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-class Gf256Test {
+class Gf256ParityTest {
 
     /** Carry-less multiplication reduced by 0x11D, bit by bit: the definition, for reference. */
     private static int slowMul(int a, int b) {
@@ -20,7 +20,7 @@ class Gf256Test {
         }
         for (int bit = 15; bit >= 8; bit--) {
             if ((product & (1 << bit)) != 0) {
-                product ^= Gf256.POLY << (bit - 8);
+                product ^= Gf256.POLYNOMIAL << (bit - 8);
             }
         }
         return product;
@@ -77,14 +77,14 @@ class Gf256Test {
         Set<Integer> powers = new HashSet<>();
         int x = 1;
         for (int e = 0; e < 255; e++) {
-            assertThat(Gf256.pow2(e)).isEqualTo(x);
+            assertThat(Gf256.exp(e)).isEqualTo(x);
             assertThat(Gf256.log(x)).isEqualTo(e);
             powers.add(x);
             x = slowMul(x, 2);
         }
         assertThat(x).as("2^255").isEqualTo(1);
         assertThat(powers).hasSize(255).doesNotContain(0);
-        assertThat(Gf256.pow2(255 + 7)).isEqualTo(Gf256.pow2(7));
+        assertThat(Gf256.exp(255 + 7)).isEqualTo(Gf256.exp(7));
     }
 
     @Test

@@ -1,10 +1,11 @@
-package org.k200emu.bdev.ec;
+package org.k200emu.bdev.gf;
 
 /**
- * Arithmetic in GF(2^8) with the field polynomial x^8 + x^4 + x^3 + x^2 + 1 (0x11D), the field of
- * the erasure code ({@link ReedSolomon}). Addition is XOR; multiplication goes through log/exp
- * tables, and a full 256 x 256 product table serves the coding loops, which look up one row per
- * coefficient. Stateless; the tables are built once when the class loads.
+ * Arithmetic in GF(2^8) with the field polynomial x^8 + x^4 + x^3 + x^2 + 1 (0x11D) and generator
+ * 2: the field of the erasure code (org.k200emu.bdev.ec.ReedSolomon) and of the RAID 6 Q syndrome
+ * (org.k200emu.bdev.raid). Addition is XOR; multiplication goes through log/exp tables, and a full
+ * 256 x 256 product table serves the coding loops, which look up one row per coefficient.
+ * Stateless; the tables are built once when the class loads.
  */
 public final class Gf256 {
 
@@ -100,8 +101,17 @@ public final class Gf256 {
     }
 
     /** The products c * b for every byte b: shared, never to be modified. */
-    static byte[] mulRow(int c) {
+    public static byte[] row(int c) {
         return MUL[c & 0xff];
+    }
+
+    /**
+     * Multiplies the eight bytes packed in {@code v} by 2 at once: each byte is shifted left and
+     * the bytes that overflowed are reduced by the low byte of the polynomial (0x1D).
+     */
+    public static long mul2(long v) {
+        long high = v & 0x8080808080808080L;
+        return ((v << 1) & 0xfefefefefefefefeL) ^ ((high >>> 7) * 0x1d);
     }
 
     /** The product a x b of two matrices (rows of bytes). */

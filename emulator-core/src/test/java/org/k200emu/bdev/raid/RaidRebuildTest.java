@@ -204,7 +204,13 @@ class RaidRebuildTest {
         TestIo.assertSameBytes(r.data(), Arrays.copyOfRange(model, from, model.length), "rows not rebuilt yet");
 
         // A full-row write to a rebuilt row reaches the replacement; one to a row not rebuilt
-        // does not (if it did, it would be parked and never complete).
+        // does not (if it did, it would be parked and never complete). Count from the moment the
+        // sweep is still: every row before the pause done, a full window of rows parked on it.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TestIo.TIMEOUT_SECONDS);
+        while (raid.member(2).rowsDone() < paused || replacement.heldCount() < RowSweep.WINDOW) {
+            assertThat(System.nanoTime()).as("the rebuild sweep settles at the pause").isLessThan(deadline);
+            Thread.onSpinWait();
+        }
         long writesBefore = replacement.writes();
         byte[] row0 = Bytes.random(10, rowBlocks * 512);
         assertThat(RaidTesting.write(raid, 0, row0)).isEqualTo(BdevStatus.SUCCESS);

@@ -8,8 +8,10 @@ import org.k200emu.testing.LinuxGuest;
 /**
  * Co-processor mode with real peers, in a real Linux kernel (linux-guest): the kernel initiator
  * writes through the card's emulated drive to the kernel's own NVMe/TCP target and reads it
- * back with fio verify, survives the remote target going away mid-write, and the same chain
- * card to card. The steps live in {@code src/it/guest/coprocessor-chain.sh}.
+ * back with fio verify, survives the remote target going away mid-write, keeps writing through
+ * the surviving path when one of two target ports dies, and the same chain card to card, on a
+ * plain remote namespace and on an erasure-coded volume over six remote namespaces. The steps
+ * live in {@code src/it/guest/coprocessor-chain.sh}.
  */
 class GuestCoprocessorIT {
 
@@ -23,7 +25,10 @@ class GuestCoprocessorIT {
         assertThat(result.output())
                 .as("guest output")
                 .contains("STEP fio through the chain", "fio chain-randwrite: errors=0", "fio chain-seq: errors=0",
-                        "outage: data before and across read back identical", "fio card2card-randwrite: errors=0",
+                        "outage: data before and across read back identical",
+                        "fio multipath-0: errors=0", "path 0 back: connected",
+                        "fio multipath-1: errors=0", "path 1 back: connected",
+                        "fio card2card-randwrite: errors=0", "fio ec-randwrite: errors=0", "fio ec-seq: errors=0",
                         "ALL STEPS PASSED")
                 .doesNotContain("FAIL ");
         assertThat(result.exitCode()).as("guest exit status").isZero();

@@ -203,12 +203,14 @@ public final class CtlCommand implements Callable<Integer> {
             out.println("no remote paths");
             return;
         }
-        out.printf(Locale.ROOT, "%-14s %-22s %-40s %5s %-13s %-14s %s%n", "bdev", "address", "subsystem", "nsid",
-                "state", "ANA", "I/O queues");
+        out.printf(Locale.ROOT, "%-14s %-22s %-40s %5s %-13s %-14s %-10s %s%n", "bdev", "address", "subsystem",
+                "nsid", "state", "ANA", "I/O queues", "commands");
         for (JsonNode p : paths) {
-            out.printf(Locale.ROOT, "%-14s %-22s %-40s %5d %-13s %-14s %d%n", p.path("bdev").asText(),
+            // Commands are counted where a multipath bdev chooses the path; a single path shows "-".
+            String commands = p.has("commands") ? Long.toString(p.path("commands").asLong()) : "-";
+            out.printf(Locale.ROOT, "%-14s %-22s %-40s %5d %-13s %-14s %-10d %s%n", p.path("bdev").asText(),
                     p.path("address").asText(), p.path("subnqn").asText(), p.path("nsid").asInt(),
-                    p.path("state").asText(), p.path("ana").asText(), p.path("ioQueues").asInt());
+                    p.path("state").asText(), p.path("ana").asText(), p.path("ioQueues").asInt(), commands);
         }
     }
 }

@@ -131,6 +131,13 @@ final class CardStatus {
     }
 
     private static List<Map<String, Object>> remotePaths(CardProcess card) {
+        // Commands each path carried, where a multipath bdev spreads them (single paths: not counted).
+        Map<RemoteBdev, Long> carried = new java.util.IdentityHashMap<>();
+        for (org.k200emu.nvmeof.host.MultipathBdev mp : card.multipathBdevs()) {
+            for (int i = 0; i < mp.paths().size(); i++) {
+                carried.put(mp.paths().get(i), mp.ioCount(i));
+            }
+        }
         List<Map<String, Object>> out = new ArrayList<>();
         for (RemoteBdev b : card.remoteBdevs()) {
             RemoteController c = b.controller();
@@ -142,6 +149,9 @@ final class CardStatus {
             m.put("state", c.state().name().toLowerCase(java.util.Locale.ROOT));
             m.put("ana", c.anaState(b.nsid()).label());
             m.put("ioQueues", c.ioQueues().size());
+            if (carried.containsKey(b)) {
+                m.put("commands", carried.get(b));
+            }
             out.add(m);
         }
         return out;

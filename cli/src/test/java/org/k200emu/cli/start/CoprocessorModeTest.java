@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -158,6 +160,11 @@ class CoprocessorModeTest {
                         assertThat(ByteBufUtil.equals(data, back)).isTrue();
                     }
                     assertThat(mp.ioCount(1) - before1).as("the surviving path carried the reads").isGreaterThanOrEqualTo(20);
+                    @SuppressWarnings("unchecked")
+                    List<Map<String, Object>> shown = (List<Map<String, Object>>) CardStatus.of(b).get("remotePaths");
+                    assertThat(shown).extracting(p -> p.get("bdev"), p -> p.get("commands")).containsExactly(
+                            org.assertj.core.groups.Tuple.tuple("far0.path0", mp.ioCount(0)),
+                            org.assertj.core.groups.Tuple.tuple("far0.path1", mp.ioCount(1)));
                 } finally {
                     data.release();
                     back.release();

@@ -58,13 +58,13 @@ JOBS=(
 for j in "${JOBS[@]}"; do
   read -r name rw bs depth jobs <<< "$j"
   echo "== $name"
-  taskset -c "$TARGET_CPU" "${JAVA[@]}" -jar "$JAR" start -c benchmarks/null-target.yaml \
+  taskset -c "$TARGET_CPU" "${JAVA[@]}" -jar "$JAR" start -c benchmarks/null-target.yaml --cpus "$TARGET_CPU" \
     > "$OUT/target-$name.log" 2>&1 &
   TGT=$!
   for i in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/4420) 2>/dev/null && break; sleep 0.2; done
   taskset -c "$HOST_CPU" "${JAVA[@]}" -jar "$JAR" bench --name "$name" --target 127.0.0.1:4420 --subnqn "$NQN" \
     --rw "$rw" --bs "$bs" --iodepth "$depth" --numjobs "$jobs" --runtime "$RUNTIME" --ramp_time "$RAMP" \
-    --io-threads 1 -q -o "$OUT" --base "$name" | sed -n '2,4p'
+    --io-threads 1 --cpus "$HOST_CPU" -q -o "$OUT" --base "$name" | sed -n '2,4p'
   kill -TERM $TGT
   wait $TGT || true
 done

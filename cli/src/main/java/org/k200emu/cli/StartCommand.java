@@ -62,6 +62,11 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
             description = "Host threads that run the 80 simulated cores (default: configured, else all processors).")
     Integer hostThreads;
 
+    @Option(names = "--cpus", paramLabel = "LIST",
+            description = "Pin host thread i to the i-th CPU of LIST, in taskset -c syntax such as 0 or 2-5"
+                    + " (default: as configured in clusters.cpus, else not pinned).")
+    String cpus;
+
     @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
             description = "error, warn, info, debug or trace (default: ${DEFAULT-VALUE}).")
     String logLevel;
@@ -84,13 +89,22 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
         checkRange("--host-threads", hostThreads, 1, Integer.MAX_VALUE);
         checkRange("--host-port", hostPort, 0, 65535);
         checkRange("--management-port", managementPort, -1, 65535);
+        if (cpus != null) {
+            try {
+                org.k200emu.cluster.affinity.CpuList.parse(cpus);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "invalid value for --cpus: "
+                        + e.getMessage());
+            }
+        }
         if (mode != null && !mode.equals(CardConfig.STANDALONE) && !mode.equals(CardConfig.COPROCESSOR)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid value for --mode: " + mode
                     + " (use standalone or coprocessor)");
         }
         setLogLevel(verbose ? Level.DEBUG : level);
         CardConfig card = config == null ? CardConfig.embeddedDefault() : CardConfig.load(config);
-        StartOverrides overrides = new StartOverrides(listen, port, discoveryPort, hostThreads, mode, hostPort);
+        StartOverrides overrides = new StartOverrides(listen, port, discoveryPort, hostThreads, mode, hostPort,
+                cpus);
 
         CountDownLatch stopRequested = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);

@@ -214,6 +214,13 @@ class K200CommandTest {
     }
 
     @Test
+    void badCpuListIsBadArguments() {
+        Run r = runStartThatMustNotServe("--cpus", "3-1", "--port", "0", "--discovery-port", "-1");
+
+        assertBadArguments(r, "k200 start", "invalid value for --cpus: CPU range '3-1' runs backwards");
+    }
+
+    @Test
     void unknownLogLevelIsBadArgumentsEvenWithVerbose() {
         Run r = runStartThatMustNotServe("-v", "--log-level", "loud", "--port", "0", "--discovery-port", "-1");
 

@@ -110,12 +110,25 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Initiator event loops poll instead of sleeping, as SPDK's perf does (default: on;"
                     + " --no-poll sleeps in epoll).")
     boolean poll;
+    @Option(names = "--cpus", paramLabel = "LIST",
+            description = "Pin initiator event loop i to the i-th CPU of LIST, in taskset -c syntax such as 1"
+                    + " or 2-5 (default: not pinned).")
+    String cpus;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
+        org.k200emu.cluster.affinity.CpuList pinTo = null;
+        if (cpus != null) {
+            try {
+                pinTo = org.k200emu.cluster.affinity.CpuList.parse(cpus);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "invalid value for --cpus: "
+                        + e.getMessage());
+            }
+        }
         List<JobSpec> jobs = jobs();
         if (model.selected(spec.commandLine())) {
             return ModelReport.print(model, jobs, spec.commandLine());
@@ -129,6 +142,13 @@ public final class BenchCommand implements Callable<Integer> {
         List<JobResult> results = new ArrayList<>();
         long failures = 0;
         try (HostTransport transport = HostTransport.create(threads, poll)) {
+            if (pinTo != null) {
+                try {
+                    transport.pin(pinTo);
+                } catch (IllegalArgumentException | UnsupportedOperationException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--cpus: " + e.getMessage());
+                }
+            }
             JobRunner runner = new JobRunner(transport, progress);
             for (JobSpec job : jobs) {
                 out.println(describe(job));

@@ -71,6 +71,17 @@ public final class CardProcess implements AutoCloseable {
         CoreEventLoops loops = CoreEventLoops.start(CorePlacement.interleaved(mppa, threads),
                 CoreEventLoops.Transport.valueOf(c.transport().toUpperCase(Locale.ROOT)),
                 "spin".equals(c.idle()));
+        String cpus = overrides.cpus() != null ? overrides.cpus() : c.cpus();
+        if (cpus != null) {
+            try {
+                loops.pin(org.k200emu.cluster.affinity.CpuList.parse(cpus));
+            } catch (IllegalArgumentException | UnsupportedOperationException e) {
+                loops.close();
+                throw new org.k200emu.card.config.ConfigException(overrides.cpus() != null ? "--cpus" : "clusters.cpus",
+                        e.getMessage());
+            }
+            LOG.info("{} host threads pinned to CPUs {}", threads, org.k200emu.cluster.affinity.CpuList.parse(cpus));
+        }
         RemoteAttachments remotes = new RemoteAttachments(HostTransport.on(loops), threads);
         BdevRegistry bdevs = null;
         NvmeofTarget target = null;

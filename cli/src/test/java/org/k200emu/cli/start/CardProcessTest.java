@@ -133,6 +133,41 @@ class CardProcessTest {
         assertThat(hostThreadsAfterJoin()).as("host threads after the failed start").isEmpty();
     }
 
+    @Test
+    void pinsEveryHostThreadToTheCpusAsked() throws IOException {
+        java.util.BitSet allowed = org.k200emu.cluster.affinity.CpuAffinity.currentThreadCpus();
+        int last = allowed.length() - 1;
+        try (CardProcess card = CardProcess.start(CardConfig.embeddedDefault(),
+                new StartOverrides(LOCALHOST, 0, -1, 2, null, null, Integer.toString(last)))) {
+            // The kernel's view of each host thread, from /proc rather than from the code that pinned it.
+            List<String> seen = new java.util.ArrayList<>();
+            try (java.util.stream.Stream<java.nio.file.Path> tasks = java.nio.file.Files.list(
+                    java.nio.file.Path.of("/proc/self/task"))) {
+                for (java.nio.file.Path task : tasks.toList()) {
+                    String name = java.nio.file.Files.readString(task.resolve("comm")).trim();
+                    if (name.startsWith(HOST_THREAD_PREFIX)) {
+                        seen.add(name + " " + java.nio.file.Files.readAllLines(task.resolve("status")).stream()
+                                .filter(l -> l.startsWith("Cpus_allowed_list:")).findFirst().orElseThrow()
+                                .substring("Cpus_allowed_list:".length()).trim());
+                    }
+                }
+            }
+            assertThat(seen).hasSize(2).allSatisfy(t -> assertThat(t).endsWith(" " + last));
+            assertThat(card.target().boundAddresses()).hasSize(1);
+        }
+    }
+
+    @Test
+    void aCpuOutsideTheProcessFailsAndLeavesNothingRunning() throws InterruptedException {
+        int absent = org.k200emu.cluster.affinity.CpuAffinity.currentThreadCpus().length() + 64;
+        assertThatThrownBy(() -> CardProcess.start(CardConfig.embeddedDefault(),
+                new StartOverrides(LOCALHOST, 0, -1, 2, null, null, Integer.toString(absent))).close())
+                .isInstanceOf(org.k200emu.card.config.ConfigException.class)
+                .hasMessageContaining("--cpus").hasMessageContaining("CPU " + absent + " is not one this process");
+
+        assertThat(hostThreadsAfterJoin()).as("host threads after the failed start").isEmpty();
+    }
+
     /** A 128-byte ICReq: PFV 0, HPDA 0, no digests, MAXR2T 0. */
     private static byte[] icReq() {
         ByteBuffer b = ByteBuffer.allocate(128).order(ByteOrder.LITTLE_ENDIAN);

@@ -257,6 +257,16 @@ public final class CoreEventLoops implements AutoCloseable {
     }
 
     /** Shuts the loops down (closing their channels), waits for the threads, and unbinds the cores. */
+    /**
+     * Pins host thread {@code i} to {@code cpus.forThread(i)}; returns once every thread runs only
+     * on its CPU.
+     *
+     * @throws IllegalArgumentException when a CPU is not one this process may run on
+     */
+    public void pin(org.k200emu.cluster.affinity.CpuList cpus) {
+        org.k200emu.cluster.affinity.CpuAffinity.pinEach(java.util.Arrays.asList(loops), cpus);
+    }
+
     @Override
     public void close() {
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();

@@ -59,8 +59,16 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
     private static final String DEFAULT_RESOURCE = "org/k200emu/card/config/default-card.yaml";
 
     /** The MPPA's shape and how its cores are run on the host. */
+    /**
+     * The simulated MPPA and the host threads that run it; {@code cpus} (null: not pinned) lists
+     * the host CPUs the threads are pinned to, in {@code taskset -c} syntax.
+     */
     public record Clusters(int count, int coresPerCluster, int controlPlaneClusters, int hostThreads, String idle,
-                           String transport) {
+                           String transport, String cpus) {
+        public Clusters(int count, int coresPerCluster, int controlPlaneClusters, int hostThreads, String idle,
+                        String transport) {
+            this(count, coresPerCluster, controlPlaneClusters, hostThreads, idle, transport, null);
+        }
     }
 
     /**
@@ -445,7 +453,7 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
             if (!n.present()) {
                 return new Clusters(5, 16, 1, 0, "block", "auto");
             }
-            n.allowOnly("count", "coresPerCluster", "controlPlaneClusters", "hostThreads", "idle", "transport");
+            n.allowOnly("count", "coresPerCluster", "controlPlaneClusters", "hostThreads", "idle", "transport", "cpus");
             int count = n.field("count").integer(5, 2, 16);
             int cores = n.field("coresPerCluster").integer(16, 1, 16);
             int control = n.field("controlPlaneClusters").integer(1, 1, count - 1);
@@ -459,7 +467,23 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
             if (!Set.of("auto", "epoll", "io_uring", "nio").contains(transport)) {
                 throw n.field("transport").error("must be auto, epoll, io_uring or nio, not '" + transport + "'");
             }
-            return new Clusters(count, cores, control, threads, idle, transport);
+            return new Clusters(count, cores, control, threads, idle, transport, cpus(n.field("cpus")));
+        }
+
+        /** A CPU list such as {@code 0-3,6} (a bare number is one CPU), checked for syntax here. */
+        private static String cpus(Node n) {
+            if (!n.present()) {
+                return null;
+            }
+            JsonNode v = n.json();
+            if (!v.isTextual() && !v.isIntegralNumber()) {
+                throw n.error("must be a CPU list such as 0-3,6");
+            }
+            try {
+                return org.k200emu.cluster.affinity.CpuList.parse(v.asText()).toString();
+            } catch (IllegalArgumentException e) {
+                throw n.error(e.getMessage());
+            }
         }
 
         BdevConfig bdev(Node n) {

@@ -178,6 +178,14 @@ class CardConfigTest {
     }
 
     @Test
+    void clusterCpusAreATasksetList() {
+        assertThat(CardConfig.parse("clusters: {cpus: 1}\nports: [{}]", Format.YAML).clusters().cpus()).isEqualTo("1");
+        assertThat(CardConfig.parse("clusters: {cpus: '0, 1,2,5'}\nports: [{}]", Format.YAML).clusters().cpus())
+                .isEqualTo("0-2,5");
+        assertThat(CardConfig.parse("clusters: {hostThreads: 2}\nports: [{}]", Format.YAML).clusters().cpus()).isNull();
+    }
+
+    @Test
     void readListsAreImmutable() {
         CardConfig c = CardConfig.parse(FULL_YAML, Format.YAML);
         BdevConfig extra = new BdevConfig("x", "null", 512, 512, null, false);
@@ -319,6 +327,9 @@ class CardConfigTest {
                 // clusters
                 bad("clusters not a mapping", "clusters: 5", "clusters", "must be a mapping"),
                 bad("one cluster", "clusters: {count: 1}", "clusters.count", "must be within 2..16, not 1"),
+                bad("cpus backwards", "clusters: {cpus: '3-1'}", "clusters.cpus", "CPU range '3-1' runs backwards"),
+                bad("cpus as a list", "clusters: {cpus: [0, 1]}", "clusters.cpus", "must be a CPU list such as 0-3,6"),
+                bad("cpus twice", "clusters: {cpus: '0,0'}", "clusters.cpus", "CPU 0 is listed twice"),
                 bad("17 clusters", "clusters: {count: 17}", "clusters.count", "must be within 2..16, not 17"),
                 bad("count as text", "clusters: {count: '5'}", "clusters.count", "must be a whole number"),
                 bad("no cores", "clusters: {coresPerCluster: 0}", "clusters.coresPerCluster",
@@ -331,7 +342,7 @@ class CardConfigTest {
                         "must be block or spin, not 'sleep'"),
                 bad("idle a number", "clusters: {idle: 3}", "clusters.idle", "must be text"),
                 bad("unknown clusters key", "clusters: {cores: 16}", "clusters.cores",
-                        "unknown field (allowed: count, coresPerCluster, controlPlaneClusters, hostThreads, idle, transport)"),
+                        "unknown field (allowed: count, coresPerCluster, controlPlaneClusters, hostThreads, idle, transport, cpus)"),
                 // bdevs
                 bad("bdevs not a list", "bdevs: {name: m0}", "bdevs", "must be a list"),
                 bad("bdev not a mapping", "bdevs: [m0]", "bdevs[0]", "must be a mapping"),

@@ -57,6 +57,19 @@ public final class HostTransport implements AutoCloseable {
                 NioSocketChannel.class, true);
     }
 
+    /**
+     * Pins this transport's own event loops, loop {@code i} to {@code cpus.forThread(i)} (a
+     * transport on the card's loops leaves them to the card).
+     *
+     * @throws IllegalArgumentException when a CPU is not one this process may run on
+     */
+    public void pin(org.k200emu.cluster.affinity.CpuList cpus) {
+        if (!owned) {
+            throw new IllegalStateException("the card's event loops are pinned by the card");
+        }
+        org.k200emu.cluster.affinity.CpuAffinity.pinEach(group, cpus);
+    }
+
     public EventLoopGroup group() {
         return group;
     }

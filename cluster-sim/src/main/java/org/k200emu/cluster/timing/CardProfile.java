@@ -119,7 +119,11 @@ public record CardProfile(int dataPlaneCores, int ethernetPorts, long ddrBytes, 
     public String describe() {
         return dataPlaneCores + " data-plane cores (" + dataPlaneClusters() + " cluster"
                 + (dataPlaneClusters() > 1 ? "s" : "") + "), services " + services
-                + (services.none() ? "" : offload ? " on the accelerators" : " in software")
+                + (services.none() ? "" : offload ? String.format(java.util.Locale.ROOT,
+                        " on the accelerators (%d engines per kind per cluster; crypto %.1f, hash %.1f, ec %.1f GB/s"
+                        + " per cluster)", accelerators.engines(), accelerators.cryptoBytesPerSecond() / 1e9,
+                        accelerators.hashBytesPerSecond() / 1e9, accelerators.ecBytesPerSecond() / 1e9)
+                        : " in software")
                 + ", " + ethernetPorts + " x 100GbE, DDR " + (ddrBytes >> 30) + " GiB";
     }
 }

@@ -35,6 +35,11 @@ import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.integrity.BlockHasher;
+import org.k200emu.bdev.Accelerated;
+import org.k200emu.cluster.accel.AccelJob;
+import org.k200emu.cluster.accel.AccelKind;
+import org.k200emu.cluster.accel.AccelWork;
+import org.k200emu.cluster.accel.Accelerators;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,7 +104,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Owned by the registry that created it, which also owns (and closes) the member.
  */
-public final class DedupBdev implements Bdev {
+public final class DedupBdev implements Bdev, Accelerated {
 
     private static final Logger LOG = LoggerFactory.getLogger(DedupBdev.class);
 
@@ -132,6 +137,7 @@ public final class DedupBdev implements Bdev {
     private final DedupLayout layout;
     private final int perPage;
     private final BlockHasher hasher = BlockHasher.sha256();
+    private volatile Accelerators accel = Accelerators.k200();
     private long volumeId;
 
     private final AtomicLongArray map;
@@ -242,6 +248,16 @@ public final class DedupBdev implements Bdev {
             throw e;
         }
         return bdev;
+    }
+
+    @Override
+    public void useAccelerators(Accelerators accelerators) {
+        this.accel = Objects.requireNonNull(accelerators, "accelerators");
+    }
+
+    @Override
+    public Accelerators accelerators() {
+        return accel;
     }
 
     @Override
@@ -651,7 +667,7 @@ public final class DedupBdev implements Bdev {
     }
 
     /** One 4 KiB block of a parent I/O, through hashing, data write, journal record and map update. Pooled. */
-    private static final class BlockOp implements BdevCompletion {
+    private static final class BlockOp implements BdevCompletion, AccelWork {
 
         static final Recycler<BlockOp> POOL = new Recycler<BlockOp>() {
             @Override
@@ -668,6 +684,8 @@ public final class DedupBdev implements Bdev {
         private final BdevIo memberIo = new BdevIo();
         private final byte[] digest = new byte[FP];
         private final Fingerprint probe = new Fingerprint();
+        /** The block's fingerprint, a job for the hash engines of the I/O's cluster. */
+        private final AccelJob job = new AccelJob(this);
         private DedupBdev bdev;
         Request parent;
         private long lba;
@@ -754,7 +772,18 @@ public final class DedupBdev implements Bdev {
                 journal();
                 return;
             }
-            bdev.hasher.digest(buf, bufIndex, BLOCK_SIZE, digest, 0);
+            bdev.accel.submit(parent.io.core(), job.prepare(AccelKind.HASH, BLOCK_SIZE, 0));
+        }
+
+        @Override
+        public void accelCompute(AccelJob j) {
+            bdev.hasher.digest(parent.io.buffer(), bufIndex, BLOCK_SIZE, digest, 0);
+        }
+
+        /** The fingerprint is known: share a block that has it, or write a new one. */
+        @Override
+        public void accelDone(AccelJob j) {
+            ByteBuf buf = parent.io.buffer();
             probe.set(digest);
             while (true) {
                 Entry e = bdev.index.get(probe);

@@ -13,6 +13,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import org.k200emu.bdev.Accelerated;
+import org.k200emu.cluster.accel.Accelerators;
 import org.k200emu.bdev.Bdev;
 import org.k200emu.bdev.BdevGeometry;
 import org.k200emu.bdev.BdevIo;
@@ -76,7 +78,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The EcBdev does not own its members: whoever created them closes them (after this).
  */
-public final class EcBdev implements Bdev {
+public final class EcBdev implements Bdev, Accelerated {
 
     private static final Logger LOG = LoggerFactory.getLogger(EcBdev.class);
     private static final Executor DIRECT = Runnable::run;
@@ -85,6 +87,7 @@ public final class EcBdev implements Bdev {
     private final String name;
     private final EcLayout layout;
     private final ReedSolomon codec;
+    private volatile Accelerators accel = Accelerators.k200();
     private final StripeLocks locks;
     private final EcMetadata metadata;
     private final AtomicReference<MemberStates> states;
@@ -541,6 +544,16 @@ public final class EcBdev implements Bdev {
 
     ReedSolomon codec() {
         return codec;
+    }
+
+    @Override
+    public void useAccelerators(Accelerators accelerators) {
+        this.accel = java.util.Objects.requireNonNull(accelerators, "accelerators");
+    }
+
+    @Override
+    public Accelerators accelerators() {
+        return accel;
     }
 
     StripeLocks locks() {

@@ -21,6 +21,8 @@ import org.k200emu.bdev.BdevGeometry;
 import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
+import org.k200emu.bdev.Accelerated;
+import org.k200emu.cluster.accel.Accelerators;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,7 +82,7 @@ import org.slf4j.LoggerFactory;
  * <p>Owned by the registry that created it. It does not own its members: closing it leaves them
  * open (the registry closes them), and a member must not be written by anything else meanwhile.
  */
-public final class RaidBdev implements Bdev {
+public final class RaidBdev implements Bdev, Accelerated {
 
     private static final Logger LOG = LoggerFactory.getLogger(RaidBdev.class);
 
@@ -96,6 +98,7 @@ public final class RaidBdev implements Bdev {
 
     private final String name;
     private final RaidLayout layout;
+    private volatile Accelerators accel = Accelerators.k200();
     private final long arrayId;
     private final AtomicReferenceArray<Bdev> members;
     private final AtomicIntegerArray states;
@@ -578,6 +581,16 @@ public final class RaidBdev implements Bdev {
     }
 
     // ---------------------------------------------------------------- for the package
+
+    @Override
+    public void useAccelerators(Accelerators accelerators) {
+        this.accel = java.util.Objects.requireNonNull(accelerators, "accelerators");
+    }
+
+    @Override
+    public Accelerators accelerators() {
+        return accel;
+    }
 
     RaidLayout layout() {
         return layout;

@@ -89,7 +89,10 @@ public final class ClusterAccelerator {
         long backlog = 0;
         AtomicLongArray engines = busyUntil[k];
         for (int e = 0; e < engines.length(); e++) {
-            backlog = Math.max(backlog, engines.get(e) - nowNanos);
+            long until = engines.get(e);
+            if (until > nowNanos) { // an engine never used holds Long.MIN_VALUE
+                backlog = Math.max(backlog, until - nowNanos);
+            }
         }
         long busy = busyNanos[k].sum();
         long elapsed = Math.max(1, nowNanos - createdNanos);

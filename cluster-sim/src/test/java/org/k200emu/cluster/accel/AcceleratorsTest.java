@@ -68,6 +68,8 @@ class AcceleratorsTest {
         assertThat(s.backlogNanos()).isEqualTo(96_010);
         assertThat(s.utilisation()).isEqualTo(6_010 / (2.0 * 4_000));
         assertThat(a.stats(AccelKind.ERASURE_CODE, 4_000).jobs()).isZero();
+        assertThat(a.stats(AccelKind.ERASURE_CODE, 4_000).backlogNanos()).isZero();
+        assertThat(a.stats(AccelKind.HASH, 4_000).backlogNanos()).isZero(); // its one job ended at 2,000
     }
 
     @Test
@@ -142,6 +144,54 @@ class AcceleratorsTest {
         Accelerators accel = new Accelerators(MODEL, runner.clock());
         assertThat(accel.charge(core, AccelKind.ERASURE_CODE, 8000)).isEqualTo(2_000 + 1_000);
         assertThat(accel.cluster(1).stats(AccelKind.ERASURE_CODE, 0).bytes()).isEqualTo(8000);
+    }
+
+    @Test
+    void submittingAllocatesNothingInSteadyState() {
+        com.sun.management.ThreadMXBean mx =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long tid = Thread.currentThread().getId();
+        Accelerators plain = new Accelerators(MODEL, runner.clock());
+        Accelerators paced = new Accelerators(MODEL.withPace(true), runner.clock());
+        Counter work = new Counter();
+        AccelJob[] jobs = {new AccelJob(work), new AccelJob(work), new AccelJob(work)};
+        Runnable round = () -> {
+            plain.submit(core, jobs[0].prepare(AccelKind.CRYPTO, 4096, 0));
+            paced.submit(core, jobs[1].prepare(AccelKind.HASH, 4096, 1));
+            paced.submit(core, jobs[2].prepare(AccelKind.ERASURE_CODE, 16384, 2));
+        };
+        core.execute(round);
+        runner.advance(10_000);
+        // Warm up (the JIT, the pacing queue's heap and timer), then measure 20,000 more rounds.
+        for (int i = 0; i < 20_000; i++) {
+            round.run();
+            runner.clock().advance(10_000);
+            core.doWork(runner.clock().nanoTime());
+        }
+        long before = mx.getThreadAllocatedBytes(tid);
+        for (int i = 0; i < 20_000; i++) {
+            round.run();
+            runner.clock().advance(10_000);
+            core.doWork(runner.clock().nanoTime());
+        }
+        long after = mx.getThreadAllocatedBytes(tid);
+        org.assertj.core.api.Assumptions.assumeThat(before).isNotNegative();
+        assertThat(work.done).isEqualTo(3 * 40_001);
+        assertThat(after - before).as("bytes allocated by 60,000 jobs").isLessThan(4096);
+    }
+
+    /** Work that counts its continuations. */
+    private static final class Counter implements AccelWork {
+        long done;
+
+        @Override
+        public void accelCompute(AccelJob job) {
+        }
+
+        @Override
+        public void accelDone(AccelJob job) {
+            done++;
+        }
     }
 
     /** Work that records when it computed and continued, on the virtual clock. */

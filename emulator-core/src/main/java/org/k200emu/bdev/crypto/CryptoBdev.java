@@ -5,13 +5,13 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.Recycler;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.k200emu.bdev.Accelerated;
 import org.k200emu.bdev.Bdev;
 import org.k200emu.bdev.BdevCompletion;
 import org.k200emu.bdev.BdevGeometry;
 import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
-import org.k200emu.bdev.Accelerated;
 import org.k200emu.cluster.accel.AccelJob;
 import org.k200emu.cluster.accel.AccelKind;
 import org.k200emu.cluster.accel.AccelWork;
@@ -30,6 +30,9 @@ import org.k200emu.cluster.accel.Accelerators;
  * returns that noise; the bdev contract wants zeroes). Flush goes to the member. A block never
  * written reads as the decryption of whatever the member holds there (noise, as with dm-crypt):
  * Write Zeroes a new volume if it must read as zeroes.
+ *
+ * <p>The AES-XTS work is submitted to the card's accelerators ({@link Accelerated}): one crypto
+ * job per write, read or zero chunk, on the cluster of the I/O's core.
  *
  * <p>Failures: a member I/O's status is the parent's status; a failed read leaves the caller's
  * buffer as it was (writer index restored), so no ciphertext is handed up as data.

@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
+import org.k200emu.bdev.Accelerated;
 import org.k200emu.bdev.Bdev;
 import org.k200emu.bdev.BdevCompletion;
 import org.k200emu.bdev.BdevGeometry;
@@ -35,7 +36,6 @@ import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.integrity.BlockHasher;
-import org.k200emu.bdev.Accelerated;
 import org.k200emu.cluster.accel.AccelJob;
 import org.k200emu.cluster.accel.AccelKind;
 import org.k200emu.cluster.accel.AccelWork;
@@ -52,6 +52,9 @@ import org.slf4j.LoggerFactory;
  * content gets a block from the {@linkplain BlockAllocator allocator}. Overwrites and deallocations
  * drop the old reference; a physical block at zero references returns to the free list. The
  * logical capacity may exceed the member (thin): by default it equals the physical data blocks.
+ *
+ * <p><b>Fingerprints</b> are hash jobs for the card's accelerators ({@link Accelerated}), one per
+ * non-zero block written, on the cluster of the I/O's core; metadata checksums stay on the core.
  *
  * <p><b>Hash collisions.</b> Blocks with equal SHA-256 are taken to be equal, with no byte compare.
  * The chance that any two of n distinct blocks collide is about n²/2²⁵⁷: for 2⁴⁰ blocks (4 PiB)

@@ -14,12 +14,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.k200emu.bdev.Accelerated;
-import org.k200emu.cluster.accel.Accelerators;
 import org.k200emu.bdev.Bdev;
 import org.k200emu.bdev.BdevGeometry;
 import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
+import org.k200emu.cluster.accel.Accelerators;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +75,9 @@ import org.slf4j.LoggerFactory;
  * otherwise opens the volume they hold: the newest superblock decides member states, a member
  * that is missing, stale or failed counts as failed, and dirty regions are resynced. It blocks
  * on member I/O; it is a control-plane call.
+ *
+ * <p>Encoding and reconstruction are erasure-code jobs for the card's accelerators
+ * ({@link Accelerated}), on the cluster of the operation's core, fed k shards of the column range.
  *
  * <p>The EcBdev does not own its members: whoever created them closes them (after this).
  */

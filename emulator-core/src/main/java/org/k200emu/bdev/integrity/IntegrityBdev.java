@@ -14,13 +14,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.k200emu.bdev.Accelerated;
 import org.k200emu.bdev.Bdev;
 import org.k200emu.bdev.BdevCompletion;
 import org.k200emu.bdev.BdevGeometry;
 import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
-import org.k200emu.bdev.Accelerated;
 import org.k200emu.cluster.accel.AccelJob;
 import org.k200emu.cluster.accel.AccelKind;
 import org.k200emu.cluster.accel.AccelWork;
@@ -63,6 +63,9 @@ import org.slf4j.LoggerFactory;
  * digests has completed. Completions go back to each writer's own core. A read racing a write of
  * the same block may see the new data with the old digest and fail; hosts do not rely on such
  * races.
+ *
+ * <p>The digests are hash jobs for the card's accelerators ({@link Accelerated}), on the cluster
+ * of the I/O's core: one per write, one per read that has blocks to check.
  *
  * <p>Owned by the registry that created it, which also owns (and closes) the member.
  */

@@ -16,12 +16,12 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
+import org.k200emu.bdev.Accelerated;
 import org.k200emu.bdev.Bdev;
 import org.k200emu.bdev.BdevGeometry;
 import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
-import org.k200emu.bdev.Accelerated;
 import org.k200emu.cluster.accel.Accelerators;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +72,10 @@ import org.slf4j.LoggerFactory;
  * <p><b>Operations.</b> READ, WRITE and FLUSH are native. WRITE_ZEROES and UNMAP are emulated as
  * writes of zeroes ({@link #supports} reports them, since the emulation is exact: later reads
  * return zeroes). FLUSH goes to every member in service; it fails only if the array lost data.
+ *
+ * <p><b>Accelerators.</b> A parity write's P/Q work is an erasure-code job for the card's
+ * accelerators ({@link Accelerated}) on the cluster of the I/O's core; recovering a missing strip
+ * and the rebuild and resync parity are counted there without pacing.
  *
  * <p><b>Threads.</b> Any number of cores may submit at once. The I/O path takes no lock: row
  * queues, member states and the metadata writer are atomics and lock-free structures, and the

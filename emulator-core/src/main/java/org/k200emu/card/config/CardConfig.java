@@ -21,7 +21,7 @@ import org.k200emu.cluster.accel.AcceleratorModel;
 
 /**
  * The card's configuration: DDR size, clusters and host threads, bdevs, NVM subsystems with their
- * namespaces and allowed hosts, and NVMe/TCP ports. Read from JSON or YAML, or the embedded
+ * namespaces and allowed hosts, NVMe/TCP ports, and the clusters' accelerators. Read from JSON or YAML, or the embedded
  * default; validated as a whole, every error naming the path of the field at fault
  * ({@code subsystems[0].namespaces[1].bdev: no bdev named 'malloc9'}). Immutable.
  */

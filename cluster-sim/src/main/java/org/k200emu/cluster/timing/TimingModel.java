@@ -23,7 +23,8 @@ import org.k200emu.cluster.accel.AcceleratorModel;
  *
  * <p>An I/O alone in the card takes the unloaded latency: the transport's fixed pipeline latency
  * (host stack, NICs, switch), the core time of its cycles on one core at 1.2 GHz, the time on the
- * wire and over PCIe, the accelerators' time, and the extra round trips (R2T, RDMA READ, an
+ * wire and over PCIe, each service's job on one accelerator engine (as the run-time accelerators
+ * charge it, {@link AcceleratorModel#serviceNanos}), and the extra round trips (R2T, RDMA READ, an
  * erasure code's read-modify-write). With {@code N = iodepth x queuePairs} I/Os in flight the
  * throughput is {@code min(saturation, N / unloadedLatency)} and the mean latency
  * {@code N / throughput} (Little's law): the unloaded latency below saturation, growing linearly

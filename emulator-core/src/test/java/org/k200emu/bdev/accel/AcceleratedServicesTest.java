@@ -239,4 +239,29 @@ class AcceleratedServicesTest {
         a.release();
         b.release();
     }
+
+    @Test
+    void pacingAddsUpThroughStackedServices() {
+        accel = new Accelerators(AcceleratorModel.k200().withPace(true), runner.clock());
+        List<Bdev> members = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            members.add(malloc("m" + i, 512, 4 << 20));
+        }
+        EcBdev ec = keep(EcBdev.create("ec0", 4, 2, members, 4096));
+        CryptoBdev crypt = keep(CryptoBdev.create("crypt0", ec, key()));
+        AcceleratorModel m = AcceleratorModel.k200();
+        // Encrypt 4 KiB, then encode the 4 data strips' 4 KiB column: one job after the other.
+        long encrypt = m.serviceNanos(AccelKind.CRYPTO, 4096) + m.submitNanos();
+        long encode = m.serviceNanos(AccelKind.ERASURE_CODE, 4 * 4096) + m.submitNanos();
+        assertThat(encode).isEqualTo(43_691 + 1_250);
+        ByteBuf buf = Unpooled.wrappedBuffer(Bytes.random(12, 4096));
+        int[] status = submit(crypt, BdevOp.WRITE, 16, 8, buf);
+        runner.advance(encrypt + encode - 1);
+        assertThat(status[0]).isEqualTo(-1);
+        runner.advance(1);
+        assertThat(status[0]).isEqualTo(BdevStatus.SUCCESS);
+        buf.release();
+        assertCounted(AccelKind.CRYPTO, 1, 4096);
+        assertCounted(AccelKind.ERASURE_CODE, 1, 4 * 4096);
+    }
 }

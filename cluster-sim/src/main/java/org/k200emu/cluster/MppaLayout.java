@@ -10,6 +10,9 @@ public final class MppaLayout {
     /** The card: 5 clusters x 16 cores, 1 control-plane cluster, 4096-message rings. */
     public static final MppaLayout DEFAULT = new MppaLayout(5, 16, 1, SimCore.DEFAULT_RING_CAPACITY);
 
+    /** Clock of every core of the MPPA3-80 ("Coolidge"), Hz: the timing and accelerator models count cycles at this rate. */
+    public static final double CORE_HZ = 1.2e9;
+
     private final int clusters;
     private final int coresPerCluster;
     private final int controlPlaneClusters;

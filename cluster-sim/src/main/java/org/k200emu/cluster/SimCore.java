@@ -242,14 +242,52 @@ public final class SimCore implements Executor {
             throw new IllegalArgumentException("delay must not be negative: " + delayNanos);
         }
         checkOwnerThread("timers");
-        long now = inCycle ? cycleNanos : clock.nanoTime();
-        Timer timer = new Timer(timers, task, saturatedAdd(now, delayNanos), periodNanos);
+        Timer timer = new Timer(timers, task, saturatedAdd(now(), delayNanos), periodNanos);
         timers.add(timer);
         CoreGroup g = group;
         if (g != null) {
             g.timerArmed(timer.deadlineNanos);
         }
         return timer;
+    }
+
+    /**
+     * Arms a one-shot timer made by {@link #schedule} again, {@code delayNanos} after now, whether
+     * it fired, is still pending (it moves) or was never run; core thread only. Lets an owner that
+     * fires often keep one timer instead of allocating one per deadline.
+     *
+     * @throws IllegalArgumentException for a periodic timer, another core's timer or a negative delay
+     * @throws IllegalStateException for a cancelled timer
+     */
+    public void rearm(Timer timer, long delayNanos) {
+        Objects.requireNonNull(timer, "timer");
+        if (timer.queue != timers || timer.periodNanos != 0) {
+            throw new IllegalArgumentException("only a one-shot timer of this core can be re-armed: " + timer);
+        }
+        if (timer.isCancelled()) {
+            throw new IllegalStateException("a cancelled timer cannot be re-armed");
+        }
+        if (delayNanos < 0) {
+            throw new IllegalArgumentException("delay must not be negative: " + delayNanos);
+        }
+        checkOwnerThread("timers");
+        if (timer.isPending()) {
+            timers.remove(timer);
+        }
+        timer.deadlineNanos = saturatedAdd(now(), delayNanos);
+        timers.add(timer);
+        CoreGroup g = group;
+        if (g != null) {
+            g.timerArmed(timer.deadlineNanos);
+        }
+    }
+
+    /**
+     * The core's current time: the running duty cycle's time, or the clock between cycles. Core
+     * thread only (another thread should read {@link #clock()}).
+     */
+    public long now() {
+        return inCycle ? cycleNanos : clock.nanoTime();
     }
 
     private static long saturatedAdd(long a, long b) {

@@ -215,4 +215,27 @@ class StepRunnerTest {
         assertThat(failure.get()).isInstanceOf(IllegalStateException.class);
         assertThat(core.inCoreThread()).isTrue();
     }
+
+    @Test
+    void aOneShotTimerCanBeArmedAgainAfterItFiredOrWhilePending() {
+        List<Long> fired = new ArrayList<>();
+        Timer t = core.schedule(100, () -> fired.add(runner.clock().nanoTime()));
+        runner.advance(100);
+        assertThat(fired).containsExactly(100L);
+        core.rearm(t, 50);
+        assertThat(t.isPending()).isTrue();
+        assertThat(t.deadlineNanos()).isEqualTo(150);
+        core.rearm(t, 500); // moves the pending deadline
+        runner.advance(100);
+        assertThat(fired).containsExactly(100L);
+        runner.advance(400);
+        assertThat(fired).containsExactly(100L, 600L);
+        assertThat(core.pendingTimers()).isZero();
+        Timer periodic = core.schedulePeriodic(10, () -> { });
+        assertThatThrownBy(() -> core.rearm(periodic, 5)).isInstanceOf(IllegalArgumentException.class);
+        Timer other = runner.mppa().core(CoreId.of(0, 0)).schedule(10, () -> { });
+        assertThatThrownBy(() -> core.rearm(other, 5)).isInstanceOf(IllegalArgumentException.class);
+        t.cancel();
+        assertThatThrownBy(() -> core.rearm(t, 5)).isInstanceOf(IllegalStateException.class);
+    }
 }

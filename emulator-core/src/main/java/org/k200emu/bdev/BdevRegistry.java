@@ -11,6 +11,8 @@ import org.k200emu.bdev.malloc.MallocBdev;
 import org.k200emu.bdev.nullbdev.NullBdev;
 import org.k200emu.card.config.CardConfig;
 import org.k200emu.card.config.ConfigException;
+import org.k200emu.cluster.SystemClock;
+import org.k200emu.cluster.accel.Accelerators;
 
 /**
  * The card's named block devices: created from the configuration (or at run time by the control
@@ -22,6 +24,8 @@ public final class BdevRegistry implements AutoCloseable {
     private static final int FILE_WORKERS = 2;
 
     private volatile Map<String, Bdev> bdevs = Collections.emptyMap();
+    /** The card's co-processors, which the storage services made here submit their work to. */
+    private final Accelerators accelerators;
     /** Everything to close, in creation order: bdevs and the volume stores behind lvol bdevs. */
     private final java.util.List<AutoCloseable> owned = new java.util.ArrayList<>();
 
@@ -41,9 +45,21 @@ public final class BdevRegistry implements AutoCloseable {
         });
     }
 
-    /** Creates every bdev of {@code config}, asking {@code others} for the types the core does not make. */
+    private BdevRegistry(Accelerators accelerators) {
+        this.accelerators = java.util.Objects.requireNonNull(accelerators, "accelerators");
+    }
+
+    /**
+     * Creates every bdev of {@code config}, asking {@code others} for the types the core does not
+     * make; the services submit to accelerators with the configuration's model on the host clock.
+     */
     public static BdevRegistry create(CardConfig config, Factory others) {
-        BdevRegistry registry = new BdevRegistry();
+        return create(config, others, new Accelerators(config.accelerators(), SystemClock.INSTANCE));
+    }
+
+    /** {@link #create(CardConfig, Factory)} with these accelerators (a test's, on a virtual clock). */
+    public static BdevRegistry create(CardConfig config, Factory others, Accelerators accelerators) {
+        BdevRegistry registry = new BdevRegistry(accelerators);
         try {
             for (int i = 0; i < config.bdevs().size(); i++) {
                 registry.create(config.bdevs().get(i), "bdevs[" + i + "]", others);
@@ -66,12 +82,20 @@ public final class BdevRegistry implements AutoCloseable {
         }
         Bdev bdev = Set.of("null", "malloc", "file").contains(b.type()) ? make(b, path)
                 : b.service() != null ? stack(b, path) : others.make(b, path);
+        if (bdev instanceof Accelerated) {
+            ((Accelerated) bdev).useAccelerators(accelerators);
+        }
         try {
             add(bdev);
         } catch (RuntimeException e) {
             bdev.close(); // made but not registered: the registry's close would miss it
             throw e;
         }
+    }
+
+    /** The card's co-processors, shared by every service bdev made here. */
+    public Accelerators accelerators() {
+        return accelerators;
     }
 
     /** The logical volume store named {@code name}, or null. */

@@ -8,6 +8,8 @@ import java.util.Locale;
 import java.util.Set;
 import org.k200emu.bench.job.JobSpec;
 import org.k200emu.bench.job.TargetSpec;
+import org.k200emu.card.config.CardConfig;
+import org.k200emu.card.config.ConfigException;
 import org.k200emu.cluster.timing.CardProfile;
 import org.k200emu.cluster.timing.IoPattern;
 import org.k200emu.cluster.timing.ModelResult;
@@ -65,6 +67,10 @@ final class ModelReport {
         @Option(names = "--model-transport", paramLabel = "T",
                 description = "With --model: tcp or roce (default: tcp).")
         String transport;
+        @Option(names = "--model-config", paramLabel = "FILE",
+                description = "With --model: a card configuration file (as for k200 start); the model takes its"
+                        + " accelerators (engines, throughput per kind, submit cycles) and its DDR size.")
+        java.nio.file.Path config;
         @Option(names = "--model-ports", paramLabel = "N",
                 description = "With --model: card ports the queue pairs are spread over, 1 or 2 (default: 1, one"
                         + " target address).")
@@ -76,9 +82,10 @@ final class ModelReport {
          * @throws CommandLine.ParameterException if model options were given without {@code --model}
          */
         boolean selected(CommandLine cl) {
-            if (model == null && (dpCores != null || services != null || sweep || transport != null || ports != null)) {
-                throw new CommandLine.ParameterException(cl,
-                        "--dp-cores, --services, --model-sweep, --model-transport and --model-ports need --model k200");
+            if (model == null && (dpCores != null || services != null || sweep || transport != null || ports != null
+                    || config != null)) {
+                throw new CommandLine.ParameterException(cl, "--dp-cores, --services, --model-sweep, --model-transport,"
+                        + " --model-ports and --model-config need --model k200");
             }
             return model != null;
         }
@@ -121,13 +128,18 @@ final class ModelReport {
             CardProfile card = CardProfile.k200(model.costs())
                     .withDataPlaneCores(o.dpCores != null ? o.dpCores : CardProfile.MAX_DATA_PLANE_CORES)
                     .withServices(Services.parse(o.services));
+            if (o.config != null) {
+                // The configured card: the same accelerator model its services are charged with at run time.
+                CardConfig configured = CardConfig.load(o.config);
+                card = card.withAccelerators(configured.accelerators()).withDdrBytes(configured.ddrBytes());
+            }
             Transport transport = o.transport != null ? Transport.parse(o.transport) : Transport.TCP;
             int paths = o.ports != null ? o.ports : 1;
             if (paths < 1 || paths > card.ethernetPorts()) {
                 throw new IllegalArgumentException("--model-ports must be 1.." + card.ethernetPorts() + ": " + paths);
             }
             return new ModelReport(model, card, transport, paths, o.sweep);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | ConfigException e) {
             throw new CommandLine.ParameterException(cl, e.getMessage());
         }
     }

@@ -171,6 +171,7 @@ public final class CtlCommand implements Callable<Integer> {
                     c.path("cluster").asInt(), c.path("role").asText(), c.path("cores").asInt(),
                     100 * c.path("busy").asDouble(), c.path("messages").asLong());
         }
+        printAccelerators(out, s.path("accelerators"));
         for (JsonNode b : s.path("bdevs")) {
             out.printf(Locale.ROOT, "bdev %s (%s): %d bytes%n", b.path("name").asText(), b.path("module").asText(),
                     b.path("bytes").asLong());
@@ -194,6 +195,29 @@ public final class CtlCommand implements Callable<Integer> {
                         ns.path("bdev").asText(), ns.path("module").asText(), ns.path("bytes").asLong(),
                         ns.path("blockSize").asInt());
             }
+        }
+    }
+
+    /** The co-processors' model, then one line per cluster and kind that ran jobs. */
+    private static void printAccelerators(PrintWriter out, JsonNode a) {
+        if (a.isMissingNode()) {
+            return;
+        }
+        out.printf(Locale.ROOT, "accelerators: %d engines per kind per cluster; crypto %.2f, hash %.2f, ec %.2f GB/s"
+                + " per cluster; %.0f cycles per job; %s%n", a.path("engines").asInt(),
+                a.path("cryptoBytesPerSecond").asDouble() / 1e9, a.path("hashBytesPerSecond").asDouble() / 1e9,
+                a.path("ecBytesPerSecond").asDouble() / 1e9, a.path("submitCycles").asDouble(),
+                a.path("pace").asBoolean() ? "paced" : "not paced");
+        for (JsonNode c : a.path("clusters")) {
+            if (c.path("jobs").asLong() == 0) {
+                continue;
+            }
+            int cluster = c.path("cluster").asInt();
+            out.printf(Locale.ROOT, "  %s %-6s %d jobs, %d bytes, utilisation %.1f%%, waited %.1f us, backlog %.1f us%n",
+                    cluster < 0 ? "off-core  " : String.format(Locale.ROOT, "cluster %-2d", cluster),
+                    c.path("kind").asText(), c.path("jobs").asLong(), c.path("bytes").asLong(),
+                    100 * c.path("utilisation").asDouble(), c.path("waitNanos").asLong() / 1e3,
+                    c.path("backlogNanos").asLong() / 1e3);
         }
     }
 

@@ -176,6 +176,11 @@ public final class CardProcess implements AutoCloseable {
         return config;
     }
 
+    /** The clusters' co-processors the storage services submit their work to. */
+    public org.k200emu.cluster.accel.Accelerators accelerators() {
+        return bdevs.accelerators();
+    }
+
     /** A bdev of the card by name (tests and the control plane); throws if there is none. */
     public org.k200emu.bdev.Bdev bdev(String name) {
         return bdevs.get(name);

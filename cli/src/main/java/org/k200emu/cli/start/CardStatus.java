@@ -5,14 +5,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.k200emu.cluster.SimCore;
+import org.k200emu.cluster.accel.AcceleratorModel;
+import org.k200emu.cluster.accel.AcceleratorStats;
+import org.k200emu.cluster.accel.Accelerators;
 import org.k200emu.nvme.subsystem.Namespace;
 import org.k200emu.nvme.subsystem.Subsystem;
 import org.k200emu.nvmeof.host.RemoteBdev;
 import org.k200emu.nvmeof.host.RemoteController;
 
 /**
- * A snapshot of a running card for {@code k200 ctl}: mode, cores, subsystems and their
- * namespaces, connections, and the remote paths of the initiator with their state. Plain maps
+ * A snapshot of a running card for {@code k200 ctl}: mode, cores, the accelerators' work,
+ * subsystems and their namespaces, connections, and the remote paths of the initiator with their state. Plain maps
  * and lists, so it serializes to JSON as it is. Read racily from the management thread: figures
  * may be a moment apart.
  */
@@ -31,6 +34,7 @@ final class CardStatus {
         status.put("ioCommands", card.target().ioCommandsCompleted()
                 + (card.hostTarget() == null ? 0 : card.hostTarget().ioCommandsCompleted()));
         status.put("clusters", clusters(card));
+        status.put("accelerators", accelerators(card.accelerators()));
         status.put("bdevs", bdevs(card));
         status.put("subsystems", subsystems(card));
         status.put("remotePaths", remotePaths(card));
@@ -57,6 +61,36 @@ final class CardStatus {
             out.add(c);
         }
         return out;
+    }
+
+    /**
+     * The co-processors: the model, and per cluster and kind (for those that ran jobs) the jobs,
+     * bytes, modelled engine time and utilisation since the start, and the current backlog.
+     */
+    static Map<String, Object> accelerators(Accelerators accel) {
+        AcceleratorModel model = accel.model();
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("engines", model.engines());
+        a.put("cryptoBytesPerSecond", model.cryptoBytesPerSecond());
+        a.put("hashBytesPerSecond", model.hashBytesPerSecond());
+        a.put("ecBytesPerSecond", model.ecBytesPerSecond());
+        a.put("submitCycles", model.submitCycles());
+        a.put("pace", model.pace());
+        List<Map<String, Object>> engines = new ArrayList<>();
+        for (AcceleratorStats s : accel.stats()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("cluster", s.cluster());
+            m.put("kind", s.kind().label());
+            m.put("jobs", s.jobs());
+            m.put("bytes", s.bytes());
+            m.put("busyNanos", s.busyNanos());
+            m.put("waitNanos", s.waitNanos());
+            m.put("utilisation", Math.round(s.utilisation() * 1e6) / 1e6);
+            m.put("backlogNanos", s.backlogNanos());
+            engines.add(m);
+        }
+        a.put("clusters", engines);
+        return a;
     }
 
     private static List<Map<String, Object>> bdevs(CardProcess card) {

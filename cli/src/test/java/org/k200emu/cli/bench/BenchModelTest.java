@@ -129,6 +129,29 @@ class BenchModelTest {
     }
 
     @Test
+    void aCardConfigurationGivesTheModelItsAccelerators(@TempDir Path dir) throws Exception {
+        Path card = dir.resolve("card.yaml");
+        Files.writeString(card, "ports: [{}]\nddr: 8GiB\naccelerators: {engines: 4, cryptoBytesPerSecond: 1e9}\n");
+        String[] job = {"bench", "--model", "k200", "--rw", "read", "--bs", "128k", "--iodepth", "32", "--numjobs",
+            "64", "--dp-cores", "16", "--services", "crypt"};
+        Run configured = run(concat(job, "--model-config", card.toString()));
+        assertThat(configured.exitCode()).as("stderr: %s", configured.err()).isZero();
+        assertThat(configured.out()).contains("4 engines per kind per cluster; crypto 1.0, hash 4.0, ec 6.0 GB/s",
+                "DDR 8 GiB");
+        // One cluster's crypto engines at 1 GB/s carry the 128K reads: 1000 MB/s, bound by them.
+        String[] row = configured.row("cli");
+        assertThat(row[9]).isEqualTo("crypto-accel");
+        assertThat(Double.parseDouble(row[7])).isCloseTo(1000.0, org.assertj.core.api.Assertions.within(0.5));
+        // Without the file: the default 5 GB/s.
+        assertThat(run(job).out()).contains("16 engines per kind per cluster; crypto 5.0");
+
+        Files.writeString(card, "ports: [{}]\naccelerators: {engines: 0}\n");
+        assertBadArguments(run(concat(job, "--model-config", card.toString())),
+                "accelerators.engines: must be within 1..1024, not 0");
+        assertBadArguments(run("bench", "--model-config", card.toString()), "need --model k200");
+    }
+
+    @Test
     void fewerCoresAndServicesLowerTheModelledIops() {
         String[] job = {"bench", "--model", "k200", "--rw", "randwrite", "--bs", "4k", "--iodepth", "32", "--numjobs",
             "64"};

@@ -37,6 +37,42 @@ class CtlCommandTest {
     }
 
     @Test
+    void statusShowsTheAcceleratorsWork(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path key = dir.resolve("vol.key");
+        java.nio.file.Files.write(key, org.k200emu.testing.Bytes.random(5, 64));
+        CardConfig config = CardConfig.parse(String.join("\n",
+                "clusters: {hostThreads: 2}",
+                "accelerators: {engines: 8, pace: true}",
+                "bdevs:",
+                "  - {name: m0, type: malloc, size: 16MiB}",
+                "  - {name: sealed, type: crypt, member: m0, keyFile: '" + key + "'}",
+                "ports: [{port: 0}]",
+                "discoveryPort: -1"), CardConfig.Format.YAML);
+        try (CardProcess card = CardProcess.start(config, StartOverrides.none());
+             ManagementServer m = ManagementServer.start(card, "127.0.0.1", 0)) {
+            // One 4 KiB write through the crypt bdev on a core of cluster 3.
+            org.k200emu.cluster.SimCore core = card.mppa().core(org.k200emu.cluster.CoreId.of(3, 2));
+            org.k200emu.bdev.Bdev sealed = card.bdev("sealed");
+            io.netty.buffer.ByteBuf data = io.netty.buffer.Unpooled.wrappedBuffer(new byte[4096]);
+            java.util.concurrent.CompletableFuture<Integer> done = new java.util.concurrent.CompletableFuture<>();
+            org.k200emu.bdev.BdevIo io = new org.k200emu.bdev.BdevIo();
+            core.execute(() -> sealed.submit(io.prepare(org.k200emu.bdev.BdevOp.WRITE, 0, 8, data, core,
+                    d -> done.complete(d.status()), null)));
+            assertThat(done.get(5, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+            data.release();
+
+            String port = Integer.toString(m.address().getPort());
+            String[] status = run("ctl", "status", "--port", port);
+            assertThat(status[0]).as(status[2]).isEqualTo("0");
+            assertThat(status[1]).contains("accelerators: 8 engines per kind per cluster; crypto 5.00, hash 4.00,"
+                    + " ec 6.00 GB/s per cluster; 1500 cycles per job; paced",
+                    "cluster 3  crypto 1 jobs, 4096 bytes, utilisation ");
+            String[] json = run("ctl", "status", "--json", "--port", port);
+            assertThat(json[1]).contains("\"kind\" : \"crypto\"", "\"bytes\" : 4096", "\"busyNanos\" : 6554");
+        }
+    }
+
+    @Test
     void noCardIsOneClearLine() throws Exception {
         int free;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {

@@ -1,5 +1,8 @@
 package org.k200emu.cluster.timing;
 
+import org.k200emu.cluster.MppaLayout;
+import org.k200emu.cluster.accel.AcceleratorModel;
+
 /**
  * Every constant of the timing model, in one place: what each data-plane operation costs in core
  * cycles, what each link and memory can carry, the protocol overheads on the wire, and the fixed
@@ -159,7 +162,7 @@ public record CardCosts(
     public static CardCosts k200() {
         return new CardCosts(
                 // coreHz - physical: the MPPA3-80 "Coolidge" cores run at 1.2 GHz.
-                1.2e9,
+                MppaLayout.CORE_HZ,
                 // coreUsableFraction - estimated: a data-plane core spends ~10% of its cycles on pollers that
                 // find nothing, timers, control-plane messages and cache misses outside the I/O path.
                 0.90,
@@ -191,8 +194,9 @@ public record CardCosts(
                 4_000,
                 // bdevCyclesPerByte - estimated: DMA descriptors and cache maintenance per payload byte.
                 0.25,
-                // accelSubmitCycles - estimated: building a descriptor, ringing the engine, reaping it.
-                1_500,
+                // accelSubmitCycles - estimated: building a descriptor, ringing the engine, reaping it (shared
+                // with the run-time accelerators: AcceleratorModel).
+                AcceleratorModel.DEFAULT_SUBMIT_CYCLES,
                 // aesXtsSoftwareCyclesPerByte - estimated: table-based AES-128-XTS on a VLIW core without AES
                 // instructions (~20 cycles/byte, as AES without AES-NI on general-purpose cores).
                 20.0,
@@ -200,13 +204,14 @@ public record CardCosts(
                 1.5,
                 // hashSoftwareCyclesPerByte - estimated: SHA-256 in software, ~15 cycles/byte.
                 15.0,
-                // cryptoAccelBytesPerSecond - estimated: one cluster's AES-XTS engine, 5 GB/s (4 clusters: 20 GB/s,
-                // more than the network carries, so encryption with offload costs cores little).
-                5e9,
-                // hashAccelBytesPerSecond - estimated: one cluster's SHA-256 engine, 4 GB/s.
-                4e9,
-                // ecAccelBytesPerSecond - estimated: one cluster's Reed-Solomon engine, 6 GB/s of input.
-                6e9,
+                // cryptoAccelBytesPerSecond - estimated: one cluster's AES-XTS engines together, 5 GB/s (4 clusters:
+                // 20 GB/s, more than the network carries, so encryption with offload costs cores little). This
+                // and the next two are AcceleratorModel's constants, which the run-time accelerators use too.
+                AcceleratorModel.DEFAULT_CRYPTO_BYTES_PER_SECOND,
+                // hashAccelBytesPerSecond - estimated: one cluster's SHA-256 engines, 4 GB/s.
+                AcceleratorModel.DEFAULT_HASH_BYTES_PER_SECOND,
+                // ecAccelBytesPerSecond - estimated: one cluster's Reed-Solomon engines, 6 GB/s of input.
+                AcceleratorModel.DEFAULT_EC_BYTES_PER_SECOND,
                 // ecStripUnitBytes - chosen: 32 KiB strips; a 4+2 stripe holds 128 KiB of data, so 128K writes
                 // are full-stripe and smaller ones read-modify-write.
                 32 * 1024,

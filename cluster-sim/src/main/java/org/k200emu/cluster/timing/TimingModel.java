@@ -5,6 +5,8 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.k200emu.cluster.accel.AccelKind;
+import org.k200emu.cluster.accel.AcceleratorModel;
 
 /**
  * The card's timing model: what the modelled K200-LP delivers for a workload, computed in
@@ -21,7 +23,8 @@ import java.util.Objects;
  *
  * <p>An I/O alone in the card takes the unloaded latency: the transport's fixed pipeline latency
  * (host stack, NICs, switch), the core time of its cycles on one core at 1.2 GHz, the time on the
- * wire and over PCIe, the accelerators' time, and the extra round trips (R2T, RDMA READ, an
+ * wire and over PCIe, each service's job on one accelerator engine (as the run-time accelerators
+ * charge it, {@link AcceleratorModel#serviceNanos}), and the extra round trips (R2T, RDMA READ, an
  * erasure code's read-modify-write). With {@code N = iodepth x queuePairs} I/Os in flight the
  * throughput is {@code min(saturation, N / unloadedLatency)} and the mean latency
  * {@code N / throughput} (Little's law): the unloaded latency below saturation, growing linearly
@@ -154,13 +157,12 @@ public final class TimingModel {
 
         // Services on the payload: decrypt / verify after a read, encrypt / hash before a write.
         if (s.encryption()) {
-            service(d, card, Resource.CRYPTO_ACCEL, b, c.aesXtsSoftwareCyclesPerByte(),
-                    card.cryptoAccelBytesPerSecond());
+            service(d, card, Resource.CRYPTO_ACCEL, AccelKind.CRYPTO, b, c.aesXtsSoftwareCyclesPerByte());
             d.add(Resource.DDR_BW, 2 * b);
             d.buffer += b;
         }
         if (s.hashing()) {
-            service(d, card, Resource.HASH_ACCEL, b, c.hashSoftwareCyclesPerByte(), card.hashAccelBytesPerSecond());
+            service(d, card, Resource.HASH_ACCEL, AccelKind.HASH, b, c.hashSoftwareCyclesPerByte());
             d.add(Resource.DDR_BW, b);
         }
 
@@ -201,8 +203,8 @@ public final class TimingModel {
                 ecInput = rmwRead + b;
                 commands = 2 * (strips + m);
             }
-            service(d, card, Resource.EC_ACCEL, ecInput, c.ecSoftwareCyclesPerBytePerParity() * m,
-                    card.ecAccelBytesPerSecond());
+            service(d, card, Resource.EC_ACCEL, AccelKind.ERASURE_CODE, ecInput,
+                    c.ecSoftwareCyclesPerBytePerParity() * m);
             toCard = rmwRead;
             fromCard = b + parity;
             d.add(Resource.DDR_BW, ecInput + 2 * parity + rmwRead);
@@ -293,13 +295,17 @@ public final class TimingModel {
         return bytes + Math.max(1, Math.ceil(bytes / costs.roceMtuBytes())) * costs.rocePacketOverheadBytes();
     }
 
-    /** A service over {@code bytes}: on the cluster's accelerator, or in software on the core. */
-    private void service(Demand d, CardProfile card, Resource accelerator, double bytes, double softwareCyclesPerByte,
-                         double acceleratorBytesPerSecond) {
+    /**
+     * A service over {@code bytes}: one job on one of the cluster's engines of {@code kind}, charged
+     * as the run-time accelerators charge it ({@link AcceleratorModel}), or in software on the core.
+     */
+    private void service(Demand d, CardProfile card, Resource accelerator, AccelKind kind, double bytes,
+                         double softwareCyclesPerByte) {
         if (card.offload()) {
-            d.cycles(costs.accelSubmitCycles());
+            AcceleratorModel a = card.accelerators();
+            d.cycles(a.submitCycles());
             d.add(accelerator, bytes);
-            d.latencyNanos += bytes / acceleratorBytesPerSecond * 1e9;
+            d.latencyNanos += a.serviceNanos(kind, (long) Math.ceil(bytes));
         } else {
             d.cycles(softwareCyclesPerByte * bytes);
         }

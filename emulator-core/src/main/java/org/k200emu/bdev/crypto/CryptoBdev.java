@@ -5,12 +5,17 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.Recycler;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.k200emu.bdev.Accelerated;
 import org.k200emu.bdev.Bdev;
 import org.k200emu.bdev.BdevCompletion;
 import org.k200emu.bdev.BdevGeometry;
 import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
+import org.k200emu.cluster.accel.AccelJob;
+import org.k200emu.cluster.accel.AccelKind;
+import org.k200emu.cluster.accel.AccelWork;
+import org.k200emu.cluster.accel.Accelerators;
 
 /**
  * The {@code crypt} bdev: a volume encrypted with AES-256-XTS over one member bdev, like Linux
@@ -26,6 +31,9 @@ import org.k200emu.bdev.BdevStatus;
  * written reads as the decryption of whatever the member holds there (noise, as with dm-crypt):
  * Write Zeroes a new volume if it must read as zeroes.
  *
+ * <p>The AES-XTS work is submitted to the card's accelerators ({@link Accelerated}): one crypto
+ * job per write, read or zero chunk, on the cluster of the I/O's core.
+ *
  * <p>Failures: a member I/O's status is the parent's status; a failed read leaves the caller's
  * buffer as it was (writer index restored), so no ciphertext is handed up as data.
  *
@@ -33,7 +41,7 @@ import org.k200emu.bdev.BdevStatus;
  * {@link #toString()}, a log or an exception message. Owned by the registry that created it,
  * which also owns (and closes) the member: closing this bdev leaves the member open.
  */
-public final class CryptoBdev implements Bdev {
+public final class CryptoBdev implements Bdev, Accelerated {
 
     /** Write Zeroes / Deallocate are written in pieces of at most this size. */
     static final int ZERO_CHUNK_BYTES = 256 * 1024;
@@ -43,6 +51,7 @@ public final class CryptoBdev implements Bdev {
     private final int blockSize;
     private final long blockCount;
     private final AesXts xts;
+    private volatile Accelerators accel = Accelerators.k200();
     private volatile boolean closed;
 
     private CryptoBdev(String name, Bdev member, AesXts xts) {
@@ -92,6 +101,16 @@ public final class CryptoBdev implements Bdev {
     @Override
     public String module() {
         return "crypt";
+    }
+
+    @Override
+    public void useAccelerators(Accelerators accelerators) {
+        this.accel = Objects.requireNonNull(accelerators, "accelerators");
+    }
+
+    @Override
+    public Accelerators accelerators() {
+        return accel;
     }
 
     /** The bdev below this one. */
@@ -170,10 +189,17 @@ public final class CryptoBdev implements Bdev {
     }
 
     /**
-     * One parent I/O in progress: its member I/O, scratch buffer and, for Write Zeroes, where the
-     * chunk loop stands. Pooled so the data path allocates nothing per I/O.
+     * One parent I/O in progress: its member I/O, its accelerator job, scratch buffer and, for
+     * Write Zeroes, where the chunk loop stands. Pooled so the data path allocates nothing per I/O.
+     * The AES-XTS work is submitted to the accelerator of the I/O's cluster as a crypto job of the
+     * bytes it encrypts or decrypts; what follows it (the member write, the parent's completion)
+     * runs in {@link #accelDone}.
      */
-    private static final class Request implements BdevCompletion {
+    private static final class Request implements BdevCompletion, AccelWork {
+
+        private static final int JOB_ENCRYPT = 0;
+        private static final int JOB_DECRYPT = 1;
+        private static final int JOB_ZEROES = 2;
 
         static final Recycler<Request> POOL = new Recycler<Request>() {
             @Override
@@ -184,6 +210,7 @@ public final class CryptoBdev implements Bdev {
 
         private final Recycler.Handle<Request> handle;
         final BdevIo memberIo = new BdevIo();
+        private final AccelJob job = new AccelJob(this);
         /**
          * Hand-off between the submitting loop and the member completion of one zero chunk: both
          * increment it, and whichever comes second goes on. An inline completion thus never
@@ -214,22 +241,72 @@ public final class CryptoBdev implements Bdev {
             int bs = bdev.blockSize;
             int n = (int) parent.numBlocks();
             int length = n * bs; // validate() saw a buffer of exactly this many bytes, so it fits an int
+            scratch = PooledByteBufAllocator.DEFAULT.directBuffer(length, length);
+            bdev.accel.submit(parent.core(), job.prepare(AccelKind.CRYPTO, length, JOB_ENCRYPT));
+        }
+
+        /** Encrypts the parent's blocks into the scratch buffer. */
+        private int encrypt() {
+            int bs = bdev.blockSize;
+            int n = (int) parent.numBlocks();
             ByteBuf src = parent.buffer();
             int from = src.readerIndex();
             long lba = parent.offsetBlocks();
-            scratch = PooledByteBufAllocator.DEFAULT.directBuffer(length, length);
             try {
                 for (int i = 0; i < n; i++) {
                     bdev.xts.encrypt(src, from + i * bs, scratch, i * bs, bs, lba + i);
                 }
             } catch (RuntimeException e) {
                 // Only if the key was closed under a running I/O: report it, never a half-encrypted write.
-                finish(BdevStatus.ABORTED);
-                return;
+                return BdevStatus.ABORTED;
             }
-            scratch.writerIndex(length);
-            memberIo.prepare(BdevOp.WRITE, lba, n, scratch, parent.core(), this, null);
-            bdev.member.submit(memberIo);
+            scratch.writerIndex(n * bs);
+            return BdevStatus.SUCCESS;
+        }
+
+        @Override
+        public void accelCompute(AccelJob j) {
+            switch (j.step()) {
+                case JOB_ENCRYPT:
+                    j.result(encrypt());
+                    break;
+                case JOB_DECRYPT:
+                    j.result(decrypt());
+                    break;
+                default:
+                    j.result(encryptZeroChunk((int) (j.bytes() / bdev.blockSize)));
+                    break;
+            }
+        }
+
+        @Override
+        public void accelDone(AccelJob j) {
+            switch (j.step()) {
+                case JOB_ENCRYPT:
+                    if (j.result() != BdevStatus.SUCCESS) {
+                        finish(j.result());
+                        return;
+                    }
+                    memberIo.prepare(BdevOp.WRITE, parent.offsetBlocks(), parent.numBlocks(), scratch, parent.core(),
+                            this, null);
+                    bdev.member.submit(memberIo);
+                    break;
+                case JOB_DECRYPT:
+                    finish(j.result());
+                    break;
+                default:
+                    if (j.result() != BdevStatus.SUCCESS) {
+                        status = j.result();
+                        if (handoff.incrementAndGet() == 2) {
+                            pumpZeroes(); // stands in for the member completion that will not come
+                        }
+                        return;
+                    }
+                    memberIo.prepare(BdevOp.WRITE, nextLba, j.bytes() / bdev.blockSize, scratch, parent.core(), this,
+                            null);
+                    bdev.member.submit(memberIo);
+                    break;
+            }
         }
 
         void startZeroes() {
@@ -242,30 +319,37 @@ public final class CryptoBdev implements Bdev {
             pumpZeroes();
         }
 
-        /** Writes encrypted zero chunks until done; loops while the member completes inline. */
+        /**
+         * Writes encrypted zero chunks until done: each chunk is a crypto job whose continuation
+         * writes it to the member. Loops while both complete inline.
+         */
         private void pumpZeroes() {
             int bs = bdev.blockSize;
             while (status == BdevStatus.SUCCESS && remaining > 0) {
                 int n = (int) Math.min(remaining, chunkBlocks);
-                scratch.clear();
-                scratch.setZero(0, n * bs);
-                try {
-                    for (int i = 0; i < n; i++) {
-                        bdev.xts.encrypt(scratch, i * bs, bs, nextLba + i);
-                    }
-                } catch (RuntimeException e) {
-                    status = BdevStatus.ABORTED;
-                    break;
-                }
-                scratch.writerIndex(n * bs);
                 handoff.set(0);
-                memberIo.prepare(BdevOp.WRITE, nextLba, n, scratch, parent.core(), this, null);
-                bdev.member.submit(memberIo);
+                bdev.accel.submit(parent.core(), job.prepare(AccelKind.CRYPTO, (long) n * bs, JOB_ZEROES));
                 if (handoff.incrementAndGet() == 1) {
-                    return; // the completion has not run yet: it continues the loop
+                    return; // the chunk's write has not completed yet: its completion continues the loop
                 }
             }
             finish(status);
+        }
+
+        /** The next {@code n} zero blocks, encrypted into the scratch buffer. */
+        private int encryptZeroChunk(int n) {
+            int bs = bdev.blockSize;
+            scratch.clear();
+            scratch.setZero(0, n * bs);
+            try {
+                for (int i = 0; i < n; i++) {
+                    bdev.xts.encrypt(scratch, i * bs, bs, nextLba + i);
+                }
+            } catch (RuntimeException e) {
+                return BdevStatus.ABORTED;
+            }
+            scratch.writerIndex(n * bs);
+            return BdevStatus.SUCCESS;
         }
 
         @Override
@@ -273,7 +357,12 @@ public final class CryptoBdev implements Bdev {
             int s = io.status();
             switch (parent.op()) {
                 case READ:
-                    finish(s == BdevStatus.SUCCESS ? decrypt() : failRead(s));
+                    if (s == BdevStatus.SUCCESS) {
+                        bdev.accel.submit(parent.core(), job.prepare(AccelKind.CRYPTO,
+                                parent.numBlocks() * bdev.blockSize, JOB_DECRYPT));
+                    } else {
+                        finish(failRead(s));
+                    }
                     break;
                 case WRITE_ZEROES:
                 case UNMAP:

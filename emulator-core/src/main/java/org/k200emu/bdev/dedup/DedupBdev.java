@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
+import org.k200emu.bdev.Accelerated;
 import org.k200emu.bdev.Bdev;
 import org.k200emu.bdev.BdevCompletion;
 import org.k200emu.bdev.BdevGeometry;
@@ -35,6 +36,10 @@ import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.integrity.BlockHasher;
+import org.k200emu.cluster.accel.AccelJob;
+import org.k200emu.cluster.accel.AccelKind;
+import org.k200emu.cluster.accel.AccelWork;
+import org.k200emu.cluster.accel.Accelerators;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +52,9 @@ import org.slf4j.LoggerFactory;
  * content gets a block from the {@linkplain BlockAllocator allocator}. Overwrites and deallocations
  * drop the old reference; a physical block at zero references returns to the free list. The
  * logical capacity may exceed the member (thin): by default it equals the physical data blocks.
+ *
+ * <p><b>Fingerprints</b> are hash jobs for the card's accelerators ({@link Accelerated}), one per
+ * non-zero block written, on the cluster of the I/O's core; metadata checksums stay on the core.
  *
  * <p><b>Hash collisions.</b> Blocks with equal SHA-256 are taken to be equal, with no byte compare.
  * The chance that any two of n distinct blocks collide is about n²/2²⁵⁷: for 2⁴⁰ blocks (4 PiB)
@@ -99,7 +107,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Owned by the registry that created it, which also owns (and closes) the member.
  */
-public final class DedupBdev implements Bdev {
+public final class DedupBdev implements Bdev, Accelerated {
 
     private static final Logger LOG = LoggerFactory.getLogger(DedupBdev.class);
 
@@ -132,6 +140,7 @@ public final class DedupBdev implements Bdev {
     private final DedupLayout layout;
     private final int perPage;
     private final BlockHasher hasher = BlockHasher.sha256();
+    private volatile Accelerators accel = Accelerators.k200();
     private long volumeId;
 
     private final AtomicLongArray map;
@@ -242,6 +251,16 @@ public final class DedupBdev implements Bdev {
             throw e;
         }
         return bdev;
+    }
+
+    @Override
+    public void useAccelerators(Accelerators accelerators) {
+        this.accel = Objects.requireNonNull(accelerators, "accelerators");
+    }
+
+    @Override
+    public Accelerators accelerators() {
+        return accel;
     }
 
     @Override
@@ -651,7 +670,7 @@ public final class DedupBdev implements Bdev {
     }
 
     /** One 4 KiB block of a parent I/O, through hashing, data write, journal record and map update. Pooled. */
-    private static final class BlockOp implements BdevCompletion {
+    private static final class BlockOp implements BdevCompletion, AccelWork {
 
         static final Recycler<BlockOp> POOL = new Recycler<BlockOp>() {
             @Override
@@ -668,6 +687,8 @@ public final class DedupBdev implements Bdev {
         private final BdevIo memberIo = new BdevIo();
         private final byte[] digest = new byte[FP];
         private final Fingerprint probe = new Fingerprint();
+        /** The block's fingerprint, a job for the hash engines of the I/O's cluster. */
+        private final AccelJob job = new AccelJob(this);
         private DedupBdev bdev;
         Request parent;
         private long lba;
@@ -754,7 +775,18 @@ public final class DedupBdev implements Bdev {
                 journal();
                 return;
             }
-            bdev.hasher.digest(buf, bufIndex, BLOCK_SIZE, digest, 0);
+            bdev.accel.submit(parent.io.core(), job.prepare(AccelKind.HASH, BLOCK_SIZE, 0));
+        }
+
+        @Override
+        public void accelCompute(AccelJob j) {
+            bdev.hasher.digest(parent.io.buffer(), bufIndex, BLOCK_SIZE, digest, 0);
+        }
+
+        /** The fingerprint is known: share a block that has it, or write a new one. */
+        @Override
+        public void accelDone(AccelJob j) {
+            ByteBuf buf = parent.io.buffer();
             probe.set(digest);
             while (true) {
                 Entry e = bdev.index.get(probe);

@@ -13,11 +13,13 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import org.k200emu.bdev.Accelerated;
 import org.k200emu.bdev.Bdev;
 import org.k200emu.bdev.BdevGeometry;
 import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
+import org.k200emu.cluster.accel.Accelerators;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,9 +76,12 @@ import org.slf4j.LoggerFactory;
  * that is missing, stale or failed counts as failed, and dirty regions are resynced. It blocks
  * on member I/O; it is a control-plane call.
  *
+ * <p>Encoding and reconstruction are erasure-code jobs for the card's accelerators
+ * ({@link Accelerated}), on the cluster of the operation's core, fed k shards of the column range.
+ *
  * <p>The EcBdev does not own its members: whoever created them closes them (after this).
  */
-public final class EcBdev implements Bdev {
+public final class EcBdev implements Bdev, Accelerated {
 
     private static final Logger LOG = LoggerFactory.getLogger(EcBdev.class);
     private static final Executor DIRECT = Runnable::run;
@@ -85,6 +90,7 @@ public final class EcBdev implements Bdev {
     private final String name;
     private final EcLayout layout;
     private final ReedSolomon codec;
+    private volatile Accelerators accel = Accelerators.k200();
     private final StripeLocks locks;
     private final EcMetadata metadata;
     private final AtomicReference<MemberStates> states;
@@ -541,6 +547,16 @@ public final class EcBdev implements Bdev {
 
     ReedSolomon codec() {
         return codec;
+    }
+
+    @Override
+    public void useAccelerators(Accelerators accelerators) {
+        this.accel = java.util.Objects.requireNonNull(accelerators, "accelerators");
+    }
+
+    @Override
+    public Accelerators accelerators() {
+        return accel;
     }
 
     StripeLocks locks() {

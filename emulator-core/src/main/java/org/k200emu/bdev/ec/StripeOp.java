@@ -11,6 +11,9 @@ import org.k200emu.bdev.BdevCompletion;
 import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
+import org.k200emu.cluster.accel.AccelJob;
+import org.k200emu.cluster.accel.AccelKind;
+import org.k200emu.cluster.accel.AccelWork;
 
 /**
  * One operation on one column range of one stripe that must not overlap another on the same
@@ -26,7 +29,7 @@ import org.k200emu.bdev.BdevStatus;
  * writable members. A read failure marks the member failed and plans again; a write failure
  * marks it failed and the update still succeeds while at least k members hold the new stripe.
  */
-final class StripeOp implements Runnable {
+final class StripeOp implements Runnable, AccelWork {
 
     enum Kind { READ, WRITE, ZERO, RESYNC, REBUILD }
 
@@ -36,6 +39,9 @@ final class StripeOp implements Runnable {
     private static final int P_READ = 3;
     private static final int P_WRITE = 4;
     private static final int P_DURABLE = 5;
+
+    private static final int JOB_RECONSTRUCT = 0;
+    private static final int JOB_ENCODE = 1;
 
     /** The successor in the stripe's queue, or {@link StripeLocks#RELEASED}; see StripeLocks. */
     volatile Object lockNext;
@@ -62,6 +68,8 @@ final class StripeOp implements Runnable {
     /** Per member: write zeroes natively (WRITE_ZEROES) instead of writing a buffer. */
     private final boolean[] zeroWrite;
     private final AtomicInteger pending = new AtomicInteger();
+    /** The coding work of this operation, submitted to the erasure-code engines of its core's cluster. */
+    private final AccelJob job = new AccelJob(this);
 
     private Kind kind;
     private int colFrom;
@@ -355,16 +363,45 @@ final class StripeOp implements Runnable {
 
     // ------------------------------------------------------------------ coding
 
+    /**
+     * The reads are in: reconstruct what is missing, then encode. Each is a job for the
+     * erasure-code engines of the core's cluster, fed k shards of the column range.
+     */
     private void compute() {
-        int len = length();
         if (reconstructing) {
             for (int i = 0; i < n; i++) {
                 codecBufs[i] = readSet[i] || wanted[i] ? scratch[i] : null;
                 codecOffs[i] = 0;
                 present[i] = readSet[i];
             }
-            ec.codec().reconstruct(codecBufs, codecOffs, present, len);
+            ec.accelerators().submit(core, job.prepare(AccelKind.ERASURE_CODE, (long) k * length(), JOB_RECONSTRUCT));
+            return;
         }
+        reconstructed();
+    }
+
+    @Override
+    public void accelCompute(AccelJob j) {
+        if (j.step() == JOB_RECONSTRUCT) {
+            ec.codec().reconstruct(codecBufs, codecOffs, present, length());
+        } else {
+            ec.codec().encode(codecBufs, codecOffs, length());
+            Arrays.fill(codecBufs, null);
+        }
+    }
+
+    @Override
+    public void accelDone(AccelJob j) {
+        if (j.step() == JOB_RECONSTRUCT) {
+            reconstructed();
+        } else {
+            issueUpdateWrites();
+        }
+    }
+
+    /** Every shard the operation needs is at hand: hand the data up, rebuild, or encode the new parity. */
+    private void reconstructed() {
+        int len = length();
         switch (kind) {
             case READ:
                 for (int j = jLo; j <= jHi; j++) {
@@ -395,9 +432,7 @@ final class StripeOp implements Runnable {
             codecBufs[p] = st.writable(layout.memberOf(p, stripe)) ? scratch(p) : null;
             codecOffs[p] = 0;
         }
-        ec.codec().encode(codecBufs, codecOffs, len);
-        Arrays.fill(codecBufs, null);
-        issueUpdateWrites();
+        ec.accelerators().submit(core, job.prepare(AccelKind.ERASURE_CODE, (long) k * len, JOB_ENCODE));
     }
 
     private int parentIndex(int shard) {

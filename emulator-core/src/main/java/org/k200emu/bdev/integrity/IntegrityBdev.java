@@ -14,12 +14,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.k200emu.bdev.Accelerated;
 import org.k200emu.bdev.Bdev;
 import org.k200emu.bdev.BdevCompletion;
 import org.k200emu.bdev.BdevGeometry;
 import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
+import org.k200emu.cluster.accel.AccelJob;
+import org.k200emu.cluster.accel.AccelKind;
+import org.k200emu.cluster.accel.AccelWork;
+import org.k200emu.cluster.accel.Accelerators;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,9 +64,12 @@ import org.slf4j.LoggerFactory;
  * the same block may see the new data with the old digest and fail; hosts do not rely on such
  * races.
  *
+ * <p>The digests are hash jobs for the card's accelerators ({@link Accelerated}), on the cluster
+ * of the I/O's core: one per write, one per read that has blocks to check.
+ *
  * <p>Owned by the registry that created it, which also owns (and closes) the member.
  */
-public final class IntegrityBdev implements Bdev {
+public final class IntegrityBdev implements Bdev, Accelerated {
 
     private static final Logger LOG = LoggerFactory.getLogger(IntegrityBdev.class);
 
@@ -84,6 +92,7 @@ public final class IntegrityBdev implements Bdev {
     private final String name;
     private final Bdev member;
     private final BlockHasher hasher;
+    private volatile Accelerators accel = Accelerators.k200();
     private final int blockSize;
     private final Layout layout;
     private final int digestsPerBlock;
@@ -206,7 +215,17 @@ public final class IntegrityBdev implements Bdev {
         return member;
     }
 
-    /** {@code SHA-256} or {@code SHA3-256}. */
+    @Override
+    public void useAccelerators(Accelerators accelerators) {
+        this.accel = Objects.requireNonNull(accelerators, "accelerators");
+    }
+
+    @Override
+    public Accelerators accelerators() {
+        return accel;
+    }
+
+    /** The digest algorithm, {@code SHA-256} or {@code SHA3-256}. */
     public String algorithm() {
         return hasher.algorithm();
     }
@@ -481,8 +500,15 @@ public final class IntegrityBdev implements Bdev {
         }
     }
 
-    /** One parent I/O in progress. Pooled: the data path allocates nothing per I/O. */
-    private static final class Request implements BdevCompletion, Runnable {
+    /**
+     * One parent I/O in progress. Pooled: the data path allocates nothing per I/O. The digests of
+     * a read's or a write's blocks are a hash job on the accelerator of the I/O's cluster; the
+     * check's verdict, or the table update's commit, runs in {@link #accelDone}.
+     */
+    private static final class Request implements BdevCompletion, Runnable, AccelWork {
+
+        private static final int JOB_VERIFY = 0;
+        private static final int JOB_DIGEST = 1;
 
         static final Recycler<Request> POOL = new Recycler<Request>() {
             @Override
@@ -495,6 +521,7 @@ public final class IntegrityBdev implements Bdev {
 
         private final Recycler.Handle<Request> handle;
         final BdevIo memberIo = new BdevIo();
+        private final AccelJob job = new AccelJob(this);
         private final byte[] digest = new byte[DIGEST_BYTES];
         /** Table writes still awaited, plus one while they are being registered. */
         private final AtomicInteger pending = new AtomicInteger();
@@ -526,13 +553,25 @@ public final class IntegrityBdev implements Bdev {
             int s = io.status();
             switch (parent.op()) {
                 case READ:
-                    finish(s == BdevStatus.SUCCESS ? verify() : failRead(s));
+                    if (s == BdevStatus.SUCCESS) {
+                        bdev.accel.submit(parent.core(), job.prepare(AccelKind.HASH,
+                                (long) checkedBlocks() * bdev.blockSize, JOB_VERIFY));
+                    } else {
+                        finish(failRead(s));
+                    }
                     break;
                 case WRITE:
+                    if (s == BdevStatus.SUCCESS) {
+                        bdev.accel.submit(parent.core(), job.prepare(AccelKind.HASH,
+                                parent.numBlocks() * bdev.blockSize, JOB_DIGEST));
+                    } else {
+                        finish(s); // the old digests stay: a partly written range reads as a mismatch
+                    }
+                    break;
                 case WRITE_ZEROES:
                 case UNMAP:
                     if (s == BdevStatus.SUCCESS) {
-                        updateDigests();
+                        updateDigests(); // known digests: nothing to hash
                         commit();
                     } else {
                         finish(s); // the old digests stay: a partly written range reads as a mismatch
@@ -543,6 +582,39 @@ public final class IntegrityBdev implements Bdev {
                     finish(s);
                     break;
             }
+        }
+
+        @Override
+        public void accelCompute(AccelJob j) {
+            if (j.step() == JOB_VERIFY) {
+                j.result(verify());
+            } else {
+                updateDigests();
+            }
+        }
+
+        @Override
+        public void accelDone(AccelJob j) {
+            if (j.step() == JOB_VERIFY) {
+                finish(j.result());
+            } else {
+                commit();
+            }
+        }
+
+        /** The read's blocks that have a digest, which {@link #verify} hashes. */
+        private int checkedBlocks() {
+            IntegrityBdev b = bdev;
+            long lba = parent.offsetBlocks();
+            int n = (int) parent.numBlocks();
+            int checked = 0;
+            for (int i = 0; i < n; i++) {
+                int off = slot(lba + i);
+                if (!Arrays.equals(b.page(lba + i), off, off + DIGEST_BYTES, NO_DIGEST, 0, DIGEST_BYTES)) {
+                    checked++;
+                }
+            }
+            return checked;
         }
 
         /** Checks every block that has a digest; on a mismatch nothing is handed up. */

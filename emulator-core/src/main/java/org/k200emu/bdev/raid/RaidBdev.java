@@ -16,11 +16,13 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
+import org.k200emu.bdev.Accelerated;
 import org.k200emu.bdev.Bdev;
 import org.k200emu.bdev.BdevGeometry;
 import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
+import org.k200emu.cluster.accel.Accelerators;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +73,10 @@ import org.slf4j.LoggerFactory;
  * writes of zeroes ({@link #supports} reports them, since the emulation is exact: later reads
  * return zeroes). FLUSH goes to every member in service; it fails only if the array lost data.
  *
+ * <p><b>Accelerators.</b> A parity write's P/Q work is an erasure-code job for the card's
+ * accelerators ({@link Accelerated}) on the cluster of the I/O's core; recovering a missing strip
+ * and the rebuild and resync parity are counted there without pacing.
+ *
  * <p><b>Threads.</b> Any number of cores may submit at once. The I/O path takes no lock: row
  * queues, member states and the metadata writer are atomics and lock-free structures, and the
  * per-I/O contexts come from lock-free pools. Member I/Os carry the parent I/O's core, so every
@@ -80,7 +86,7 @@ import org.slf4j.LoggerFactory;
  * <p>Owned by the registry that created it. It does not own its members: closing it leaves them
  * open (the registry closes them), and a member must not be written by anything else meanwhile.
  */
-public final class RaidBdev implements Bdev {
+public final class RaidBdev implements Bdev, Accelerated {
 
     private static final Logger LOG = LoggerFactory.getLogger(RaidBdev.class);
 
@@ -96,6 +102,7 @@ public final class RaidBdev implements Bdev {
 
     private final String name;
     private final RaidLayout layout;
+    private volatile Accelerators accel = Accelerators.k200();
     private final long arrayId;
     private final AtomicReferenceArray<Bdev> members;
     private final AtomicIntegerArray states;
@@ -578,6 +585,16 @@ public final class RaidBdev implements Bdev {
     }
 
     // ---------------------------------------------------------------- for the package
+
+    @Override
+    public void useAccelerators(Accelerators accelerators) {
+        this.accel = java.util.Objects.requireNonNull(accelerators, "accelerators");
+    }
+
+    @Override
+    public Accelerators accelerators() {
+        return accel;
+    }
 
     RaidLayout layout() {
         return layout;

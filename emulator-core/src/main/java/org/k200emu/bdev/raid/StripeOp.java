@@ -11,6 +11,9 @@ import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.gf.Gf256;
+import org.k200emu.cluster.accel.AccelJob;
+import org.k200emu.cluster.accel.AccelKind;
+import org.k200emu.cluster.accel.AccelWork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * reconstruct-write, recovering the missing strip's old contents first so the new parity still
  * encodes it.
  */
-final class StripeOp extends RowWaiter {
+final class StripeOp extends RowWaiter implements AccelWork {
 
     private static final Logger LOG = LoggerFactory.getLogger(StripeOp.class);
 
@@ -59,6 +62,9 @@ final class StripeOp extends RowWaiter {
     private static final int STEP_RESYNC_READ = 7;
     private static final int STEP_FLUSH = 8;
 
+    private static final int JOB_RMW = 0;
+    private static final int JOB_RCW = 1;
+
     private final RaidBdev raid;
     private final RaidLayout layout;
     private final int n;
@@ -69,6 +75,8 @@ final class StripeOp extends RowWaiter {
     /** One for the operation's life, one more while a row-lock hand-over may still look at it. */
     private final AtomicInteger refs = new AtomicInteger();
     private final AtomicInteger pending = new AtomicInteger();
+    /** The parity work of a write, submitted to the erasure-code engines of its core's cluster. */
+    private final AccelJob job = new AccelJob(this);
 
     // What to do (set by init).
     private int kind;
@@ -581,6 +589,8 @@ final class StripeOp extends RowWaiter {
         int qm = layout.qMember(row);
         byte[] p = pm >= 0 && use[pm] != null ? array(pm) : null;
         byte[] q = qm >= 0 && use[qm] != null ? array(qm) : null;
+        // Counted on the erasure-code engines (k columns in), not paced: callers decide on its result at once.
+        raid.accelerators().charge(core, AccelKind.ERASURE_CODE, (long) k * bytes);
         return ParityMath.recover(arrs, offs, k, bytes, x, y, p, p == null ? 0 : base(pm), q, q == null ? 0 : base(qm));
     }
 
@@ -725,8 +735,38 @@ final class StripeOp extends RowWaiter {
         end();
     }
 
-    /** Read-modify-write: parity ^= (old ^ new) of each touched strip, at its columns. */
+    /**
+     * Read-modify-write: parity ^= (old ^ new) of each touched strip, at its columns; one job for
+     * the erasure-code engines, fed the old and new data and the old parity of the touched range.
+     */
     private void rmwWrite() {
+        int pm = layout.pMember(row);
+        int qm = layout.qMember(row);
+        int parities = (use[pm] != null ? 1 : 0) + (qm >= 0 && use[qm] != null ? 1 : 0);
+        long input = 0;
+        for (int d = 0; d < k; d++) {
+            if (touched(d)) {
+                input += (long) (2 + parities) * (tb[d] - ta[d]) * bs;
+            }
+        }
+        raid.accelerators().submit(core, job.prepare(AccelKind.ERASURE_CODE, input, JOB_RMW));
+    }
+
+    @Override
+    public void accelCompute(AccelJob j) {
+        if (j.step() == JOB_RMW) {
+            applyDelta();
+        } else {
+            encodeRow();
+        }
+    }
+
+    @Override
+    public void accelDone(AccelJob j) {
+        issueRowWrites(layout.pMember(row), layout.qMember(row));
+    }
+
+    private void applyDelta() {
         int pm = layout.pMember(row);
         int qm = layout.qMember(row);
         byte[] src = sourceArray();
@@ -747,20 +787,26 @@ final class StripeOp extends RowWaiter {
                 ParityMath.mulXorInto(array(qm), base(qm) + at, delta, deltaAt, bytes, Gf256.exp(d));
             }
         }
-        issueRowWrites(pm, qm);
     }
 
-    /** Reconstruct-write: the row's columns with the new data overlaid, parity recomputed. */
+    /**
+     * Reconstruct-write: the row's columns with the new data overlaid, parity recomputed; the
+     * parity is one job for the erasure-code engines, fed the k data columns.
+     */
     private void rcwWrite() {
-        int pm = layout.pMember(row);
-        int qm = layout.qMember(row);
-        int bytes = colBytes();
         if (needRecon) {
             if (!recoverData()) {
                 finish(BdevStatus.MEDIA_ERROR);
                 return;
             }
         }
+        raid.accelerators().submit(core, job.prepare(AccelKind.ERASURE_CODE, (long) k * colBytes(), JOB_RCW));
+    }
+
+    private void encodeRow() {
+        int pm = layout.pMember(row);
+        int qm = layout.qMember(row);
+        int bytes = colBytes();
         byte[] src = null;
         for (int d = 0; d < k; d++) {
             int m = layout.dataMember(row, d, 0);
@@ -792,7 +838,6 @@ final class StripeOp extends RowWaiter {
             qOff = base(qm);
         }
         ParityMath.syndromes(arrs, offs, k, 0, bytes, p, pOff, q, qOff);
-        issueRowWrites(pm, qm);
     }
 
     private int pmScratch(int member, int bytes) {
@@ -854,6 +899,7 @@ final class StripeOp extends RowWaiter {
             int role = layout.role(row, t);
             if (role == RaidLayout.ROLE_P || role == RaidLayout.ROLE_Q) {
                 ByteBuf out = scratch(t, bytes);
+                raid.accelerators().charge(core, AccelKind.ERASURE_CODE, (long) k * bytes);
                 if (role == RaidLayout.ROLE_P) {
                     ParityMath.syndromes(arrs, offs, k, 0, bytes, out.array(), out.arrayOffset(), null, 0);
                 } else {
@@ -935,6 +981,7 @@ final class StripeOp extends RowWaiter {
             int qm = layout.qMember(row);
             ByteBuf p = scratch(pm, bytes);
             ByteBuf q = qm >= 0 ? scratch(qm, bytes) : null;
+            raid.accelerators().charge(core, AccelKind.ERASURE_CODE, (long) k * bytes);
             ParityMath.syndromes(arrs, offs, k, 0, bytes, p.array(), p.arrayOffset(),
                     q == null ? null : q.array(), q == null ? 0 : q.arrayOffset());
             if (use[pm] != null) {

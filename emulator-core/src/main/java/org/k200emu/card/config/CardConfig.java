@@ -17,16 +17,17 @@ import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
+import org.k200emu.cluster.accel.AcceleratorModel;
 
 /**
  * The card's configuration: DDR size, clusters and host threads, bdevs, NVM subsystems with their
- * namespaces and allowed hosts, and NVMe/TCP ports. Read from JSON or YAML, or the embedded
+ * namespaces and allowed hosts, NVMe/TCP ports, and the clusters' accelerators. Read from JSON or YAML, or the embedded
  * default; validated as a whole, every error naming the path of the field at fault
  * ({@code subsystems[0].namespaces[1].bdev: no bdev named 'malloc9'}). Immutable.
  */
 public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdevs,
                          List<SubsystemConfig> subsystems, List<PortConfig> ports, int discoveryPort, String mode,
-                         PortConfig hostPort) {
+                         PortConfig hostPort, AcceleratorModel accelerators) {
 
     /** The card serves its own drives to remote hosts over the fabric. */
     public static final String STANDALONE = "standalone";
@@ -44,9 +45,16 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
                 new PortConfig("host", "127.0.0.1", 4430));
     }
 
+    /** A card with the default accelerators ({@link AcceleratorModel#k200()}). */
+    public CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdevs, List<SubsystemConfig> subsystems,
+                      List<PortConfig> ports, int discoveryPort, String mode, PortConfig hostPort) {
+        this(ddrBytes, clusters, bdevs, subsystems, ports, discoveryPort, mode, hostPort, AcceleratorModel.k200());
+    }
+
     /** The same configuration in another mode (the command line's --mode). */
     public CardConfig withMode(String newMode) {
-        return new CardConfig(ddrBytes, clusters, bdevs, subsystems, ports, discoveryPort, newMode, hostPort);
+        return new CardConfig(ddrBytes, clusters, bdevs, subsystems, ports, discoveryPort, newMode, hostPort,
+                accelerators);
     }
 
     /** The subsystems served on {@code side} ({@link #FABRIC_SIDE} or {@link #HOST_SIDE}). */
@@ -367,7 +375,8 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
     private static final class ConfigReader {
 
         CardConfig card(Node root) {
-            root.allowOnly("ddr", "clusters", "bdevs", "subsystems", "ports", "discoveryPort", "mode", "hostPort");
+            root.allowOnly("ddr", "clusters", "bdevs", "subsystems", "ports", "discoveryPort", "mode", "hostPort",
+                    "accelerators");
             String mode = root.field("mode").text(STANDALONE);
             if (!mode.equals(STANDALONE) && !mode.equals(COPROCESSOR)) {
                 throw root.field("mode").error("must be standalone or coprocessor, not '" + mode + "'");
@@ -446,7 +455,46 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
                 throw root.field("hostPort").error("port " + hostPort.port() + " is already an NVMe/TCP fabric port");
             }
             return new CardConfig(ddr, clusters, List.copyOf(bdevs), List.copyOf(subsystems), List.copyOf(ports),
-                    discoveryPort, mode, hostPort);
+                    discoveryPort, mode, hostPort, accelerators(root.field("accelerators")));
+        }
+
+        /** Each cluster's co-processors: engines, throughput per kind, submit cost, pacing. */
+        AcceleratorModel accelerators(Node n) {
+            AcceleratorModel d = AcceleratorModel.k200();
+            if (!n.present()) {
+                return d;
+            }
+            n.allowOnly("engines", "cryptoBytesPerSecond", "hashBytesPerSecond", "ecBytesPerSecond", "submitCycles",
+                    "pace");
+            return new AcceleratorModel(n.field("engines").integer(d.engines(), 1, AcceleratorModel.MAX_ENGINES),
+                    rate(n.field("cryptoBytesPerSecond"), d.cryptoBytesPerSecond()),
+                    rate(n.field("hashBytesPerSecond"), d.hashBytesPerSecond()),
+                    rate(n.field("ecBytesPerSecond"), d.ecBytesPerSecond()),
+                    n.field("submitCycles").integer((int) d.submitCycles(), 0, 100_000_000), d.coreHz(),
+                    n.field("pace").bool(d.pace()));
+        }
+
+        /** Bytes per second: a number ({@code 5e9}) or a size ({@code 4GiB}); positive. */
+        private static double rate(Node n, double dflt) {
+            if (!n.present()) {
+                return dflt;
+            }
+            double v;
+            if (n.json().isNumber()) {
+                v = n.json().asDouble();
+            } else if (n.json().isTextual()) {
+                try {
+                    v = Sizes.parse(n.json().asText());
+                } catch (IllegalArgumentException e) {
+                    throw n.error(e.getMessage());
+                }
+            } else {
+                throw n.error("must be bytes per second: a number such as 5e9, or a size such as 4GiB");
+            }
+            if (!(v > 0) || Double.isInfinite(v)) {
+                throw n.error("must be a positive number of bytes per second, not " + n.json().asText());
+            }
+            return v;
         }
 
         Clusters clusters(Node n) {

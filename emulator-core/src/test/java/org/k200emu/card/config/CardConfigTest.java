@@ -312,7 +312,8 @@ class CardConfigTest {
                 bad("not a mapping", "- 1\n- 2", "(document)", "must be a mapping"),
                 bad("a scalar", "42", "(document)", "must be a mapping"),
                 bad("unknown top-level key", "foo: 1\nports: [{}]", "foo",
-                        "unknown field (allowed: ddr, clusters, bdevs, subsystems, ports, discoveryPort, mode, hostPort)"),
+                        "unknown field (allowed: ddr, clusters, bdevs, subsystems, ports, discoveryPort, mode, hostPort,"
+                                + " accelerators)"),
                 // ddr
                 bad("ddr below 8GiB", "ddr: 4GiB", "ddr", "must be between 8GiB and 32GiB, not 4GiB"),
                 bad("ddr just below 8GiB", "ddr: 8191MiB", "ddr", "must be between 8GiB and 32GiB, not 8191MiB"),
@@ -466,7 +467,34 @@ class CardConfigTest {
                 bad("discovery port -2", "ports: [{}]\ndiscoveryPort: -2", "discoveryPort",
                         "must be within -1..65535, not -2"),
                 bad("discovery port on an NVMe/TCP port", "ports: [{port: 4420}]\ndiscoveryPort: 4420",
-                        "discoveryPort", "port 4420 is already an NVMe/TCP port"));
+                        "discoveryPort", "port 4420 is already an NVMe/TCP port"),
+                bad("no engines", "ports: [{}]\naccelerators: {engines: 0}", "accelerators.engines",
+                        "must be within 1..1024, not 0"),
+                bad("zero throughput", "ports: [{}]\naccelerators: {hashBytesPerSecond: 0}",
+                        "accelerators.hashBytesPerSecond", "must be a positive number of bytes per second, not 0"),
+                bad("throughput as a word", "ports: [{}]\naccelerators: {ecBytesPerSecond: fast}",
+                        "accelerators.ecBytesPerSecond", "not a size: 'fast' (use e.g. 1GiB, 512MiB or bytes)"),
+                bad("pace as text", "ports: [{}]\naccelerators: {pace: 'yes'}", "accelerators.pace",
+                        "must be true or false"),
+                bad("unknown accelerator key", "ports: [{}]\naccelerators: {crypto: 1}", "accelerators.crypto",
+                        "unknown field (allowed: engines, cryptoBytesPerSecond, hashBytesPerSecond, ecBytesPerSecond,"
+                                + " submitCycles, pace)"));
+    }
+
+    @Test
+    void acceleratorsDefaultToTheCardsModelAndCanBeConfigured() {
+        assertThat(CardConfig.parse("ports: [{}]", Format.YAML).accelerators())
+                .isEqualTo(org.k200emu.cluster.accel.AcceleratorModel.k200());
+        CardConfig c = CardConfig.parse("ports: [{}]\naccelerators: {engines: 8, cryptoBytesPerSecond: 10e9,"
+                + " hashBytesPerSecond: 2GiB, ecBytesPerSecond: 3000000000, submitCycles: 600, pace: true}", Format.YAML);
+        org.k200emu.cluster.accel.AcceleratorModel a = c.accelerators();
+        assertThat(a.engines()).isEqualTo(8);
+        assertThat(a.cryptoBytesPerSecond()).isEqualTo(10e9);
+        assertThat(a.hashBytesPerSecond()).isEqualTo(2.0 * (1L << 30));
+        assertThat(a.ecBytesPerSecond()).isEqualTo(3e9);
+        assertThat(a.submitCycles()).isEqualTo(600);
+        assertThat(a.pace()).isTrue();
+        assertThat(c.withMode(CardConfig.COPROCESSOR).accelerators()).isEqualTo(a);
     }
 
     /** A subsystem with {@code namespaces} over bdevs m0 and m1. */

@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNTIME=${RUNTIME:-10}
+[ "$RUNTIME" -ge 4 ] || { echo "RUNTIME must be at least 4 seconds" >&2; exit 2; }
 RAMP=${RAMP:-2}
 TARGET_CPU=${TARGET_CPU:-0}
 HOST_CPU=${HOST_CPU:-1}
@@ -55,6 +56,23 @@ JOBS=(
   "write-128k-qd16 write 128k 16 1"
   "randread-4k-qd1 randread 4k 1 1"
 )
+status_window() {  # prefix: the target's /status (k200 ctl's endpoint) around the measured window
+  python3 - "$1" "$RAMP" "$RUNTIME" <<'PY'
+import json, sys, time, urllib.request
+prefix, ramp, runtime = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def status():
+    return json.load(urllib.request.urlopen("http://127.0.0.1:4480/status", timeout=5))
+deadline = time.time() + 60
+while status()["ioCommands"] == 0:
+    if time.time() > deadline:
+        sys.exit("the target served no I/O within 60 s")
+    time.sleep(0.05)
+time.sleep(ramp + 1)
+json.dump(status(), open(prefix + "-start.json", "w"))
+time.sleep(runtime - 2)
+json.dump(status(), open(prefix + "-end.json", "w"))
+PY
+}
 for j in "${JOBS[@]}"; do
   read -r name rw bs depth jobs <<< "$j"
   echo "== $name"
@@ -64,7 +82,12 @@ for j in "${JOBS[@]}"; do
   for i in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/4420) 2>/dev/null && break; sleep 0.2; done
   taskset -c "$HOST_CPU" "${JAVA[@]}" -jar "$JAR" bench --name "$name" --target 127.0.0.1:4420 --subnqn "$NQN" \
     --rw "$rw" --bs "$bs" --iodepth "$depth" --numjobs "$jobs" --runtime "$RUNTIME" --ramp_time "$RAMP" \
-    --io-threads 1 --cpus "$HOST_CPU" -q -o "$OUT" --base "$name" | sed -n '2,4p'
+    --io-threads 1 --cpus "$HOST_CPU" -q -o "$OUT" --base "$name" | sed -n '2,4p' &
+  BENCH=$!
+  # The target's allocation in steady state: its status read 1 s into the measured window (the
+  # first I/O, then the ramp) and 1 s before its end; start-up and connection set-up stay outside.
+  status_window "$OUT/target-$name-status"
+  wait $BENCH
   kill -TERM $TGT
   wait $TGT || true
 done
@@ -98,6 +121,10 @@ for name in ["randread-4k-qd32", "randwrite-4k-qd32", "randread-4k-qd128x4", "re
     r = json.load(open(f"{out}/{name}.json"))["jobs"][0]
     log = open(f"{out}/target-{name}.log").read()
     a = re.search(r"([0-9.]+) bytes per I/O command", log)
+    s0 = json.load(open(f"{out}/target-{name}-status-start.json"))
+    s1 = json.load(open(f"{out}/target-{name}-status-end.json"))
+    steady = ((s1["hostThreadsAllocatedBytes"] - s0["hostThreadsAllocatedBytes"])
+              / max(1, s1["ioCommands"] - s0["ioCommands"]))
     bs = 4096 if "4k" in name else 131072
     ceiling_iops = ceiling_mbps * 1e6 / bs
     rows.append({"job": name, "iops": r["iops"], "mbps": r["mbps"],
@@ -106,6 +133,7 @@ for name in ["randread-4k-qd32", "randwrite-4k-qd32", "randread-4k-qd128x4", "re
                  "ratio_to_ceiling": r["mbps"] / ceiling_mbps,
                  "ceiling_iops_at_bs": ceiling_iops,
                  "target_alloc_bytes_per_io": float(a.group(1)) if a else None,
+                 "target_steady_alloc_bytes_per_io": steady,
                  "initiator_alloc_bytes_per_io": r.get("allocatedBytesPerIo")})
 gc = open(f"{out}/target-memory-gc.log").read() if os.path.exists(f"{out}/target-memory-gc.log") else ""
 heap = [(int(a), int(b)) for a, b in re.findall(r"(\d+)M->(\d+)M\(", gc)]
@@ -122,11 +150,16 @@ json.dump(summary, open(f"{out}/summary.json", "w"), indent=2)
 print()
 print(f"loopback ceiling: iperf3 {ceiling_mbps:.0f} MB/s; sockperf round trip mean {rtt['mean']:.1f} us,"
       f" p99 {rtt['p99']:.1f} us, p99.9 {rtt['p99.9']:.1f} us")
-print(f"{'job':22} {'IOPS':>10} {'MB/s':>9} {'of ceiling':>10} {'mean us':>8} {'p99 us':>8} {'p99.9 us':>9} {'B/IO tgt':>9}")
+print(f"{'job':22} {'IOPS':>10} {'MB/s':>9} {'of ceiling':>10} {'mean us':>8} {'p99 us':>8} {'p99.9 us':>9}"
+      f" {'B/IO tgt':>9} {'steady':>7} {'B/IO ini':>9}")
 for r in rows:
     alloc = "" if r["target_alloc_bytes_per_io"] is None else f"{r['target_alloc_bytes_per_io']:.1f}"
+    ini = "" if r["initiator_alloc_bytes_per_io"] is None else f"{r['initiator_alloc_bytes_per_io']:.1f}"
     print(f"{r['job']:22} {r['iops']:>10.0f} {r['mbps']:>9.1f} {r['ratio_to_ceiling']:>10.2f} "
-          f"{r['lat_mean_us']:>8.1f} {r['lat_p99_us']:>8.1f} {r['lat_p999_us']:>9.1f} {alloc:>9}")
+          f"{r['lat_mean_us']:>8.1f} {r['lat_p99_us']:>8.1f} {r['lat_p999_us']:>9.1f} {alloc:>9}"
+          f" {r['target_steady_alloc_bytes_per_io']:>7.1f} {ini:>9}")
+print("B/IO: heap bytes allocated per I/O command; tgt: the target over its whole life (start-up and"
+      " connection set-up included), steady: the target within the measured window, ini: the initiator's")
 qd1 = rows[-1]
 print(f"QD1 latency vs loopback round trip: mean {qd1['lat_mean_us'] / rtt['mean']:.2f}x,"
       f" p99 {qd1['lat_p99_us'] / rtt['p99']:.2f}x, p99.9 {qd1['lat_p999_us'] / rtt['p99.9']:.2f}x")

@@ -33,6 +33,7 @@ final class CardStatus {
                 + (card.hostTarget() == null ? 0 : card.hostTarget().connectionCount()));
         status.put("ioCommands", card.target().ioCommandsCompleted()
                 + (card.hostTarget() == null ? 0 : card.hostTarget().ioCommandsCompleted()));
+        status.put("hostThreadsAllocatedBytes", card.hostThreadsAllocatedBytes());
         status.put("clusters", clusters(card));
         status.put("accelerators", accelerators(card.accelerators()));
         status.put("bdevs", bdevs(card));

@@ -33,6 +33,10 @@ class CtlCommandTest {
                     "nsid 1: bdev malloc0 (malloc), 1073741824 bytes", "no remote paths");
             String[] json = run("ctl", "paths", "--json", "--port", port);
             assertThat(json[1]).contains("\"remotePaths\" : [ ]", "\"mode\" : \"standalone\"");
+            long allocated = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json[1])
+                    .path("hostThreadsAllocatedBytes").asLong(-2);
+            assertThat(allocated).as("the host threads' allocation is reported (HotSpot counts it)")
+                    .isGreaterThanOrEqualTo(0);
         }
     }
 

@@ -10,15 +10,22 @@ package org.k200emu.cli.start;
  * @param hostThreads   host threads for the simulated cores
  * @param mode          standalone or coprocessor
  * @param hostPort      the host-facing NVMe/TCP port in co-processor mode (0 = any free port)
+ * @param nbdPort       the NBD server's port (0 = any free port); starts the NBD server even without
+ *                      an {@code nbd} block (then every namespace's bdev is exported under its name)
  */
 public record StartOverrides(String listenAddress, Integer port, Integer discoveryPort, Integer hostThreads,
-                             String mode, Integer hostPort) {
+                             String mode, Integer hostPort, Integer nbdPort) {
 
     public StartOverrides(String listenAddress, Integer port, Integer discoveryPort, Integer hostThreads) {
-        this(listenAddress, port, discoveryPort, hostThreads, null, null);
+        this(listenAddress, port, discoveryPort, hostThreads, null, null, null);
+    }
+
+    public StartOverrides(String listenAddress, Integer port, Integer discoveryPort, Integer hostThreads,
+                          String mode, Integer hostPort) {
+        this(listenAddress, port, discoveryPort, hostThreads, mode, hostPort, null);
     }
 
     public static StartOverrides none() {
-        return new StartOverrides(null, null, null, null, null, null);
+        return new StartOverrides(null, null, null, null, null, null, null);
     }
 }

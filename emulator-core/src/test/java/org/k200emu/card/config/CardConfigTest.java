@@ -304,7 +304,7 @@ class CardConfigTest {
                 bad("not a mapping", "- 1\n- 2", "(document)", "must be a mapping"),
                 bad("a scalar", "42", "(document)", "must be a mapping"),
                 bad("unknown top-level key", "foo: 1\nports: [{}]", "foo",
-                        "unknown field (allowed: ddr, clusters, bdevs, subsystems, ports, discoveryPort, mode, hostPort)"),
+                        "unknown field (allowed: ddr, clusters, bdevs, subsystems, ports, discoveryPort, mode, hostPort, nbd)"),
                 // ddr
                 bad("ddr below 8GiB", "ddr: 4GiB", "ddr", "must be between 8GiB and 32GiB, not 4GiB"),
                 bad("ddr just below 8GiB", "ddr: 8191MiB", "ddr", "must be between 8GiB and 32GiB, not 8191MiB"),

@@ -75,6 +75,43 @@ public final class LinuxGuest {
         return projectRoot.relativize(copy).toString();
     }
 
+    /** The line of the tool's QEMU command line that extra arguments are put before. */
+    static final String QEMU_ANCHOR = "  -nic none -nographic";
+
+    /**
+     * This guest with extra QEMU arguments (devices such as an NVMe controller over an NBD drive):
+     * the tool is copied to {@code <root>/target/guest-tools/<copyName>} with one line of
+     * arguments inserted into its QEMU command line, since the tool itself takes no device
+     * options and {@code ../shared} is not ours to edit. The copy keeps the tool's modification
+     * time, so its cached initramfs is not rebuilt. Fails if the tool no longer has the line
+     * (starting with {@value #QEMU_ANCHOR}) the arguments go before.
+     */
+    public LinuxGuest withQemuArguments(String copyName, List<String> arguments) throws IOException {
+        String text = Files.readString(tool, StandardCharsets.UTF_8);
+        int at = text.indexOf("\n" + QEMU_ANCHOR);
+        if (at < 0 || text.indexOf("\n" + QEMU_ANCHOR, at + 1) >= 0) {
+            throw new IllegalStateException(tool + " no longer has exactly one line starting with '" + QEMU_ANCHOR
+                    + "' in its QEMU command line: cannot add " + arguments);
+        }
+        StringBuilder line = new StringBuilder("\n ");
+        for (String a : arguments) {
+            line.append(" '").append(a.replace("'", "'\\''")).append('\'');
+        }
+        String patched = text.substring(0, at) + line + text.substring(at);
+        Path dir = projectRoot.resolve("target").resolve("guest-tools");
+        Files.createDirectories(dir);
+        Path copy = dir.resolve(copyName);
+        Files.writeString(copy, patched, StandardCharsets.UTF_8);
+        copy.toFile().setExecutable(true);
+        Files.setLastModifiedTime(copy, Files.getLastModifiedTime(tool));
+        return new LinuxGuest(projectRoot, copy);
+    }
+
+    /** The tool this guest runs (the shared one, or a copy made by {@link #withQemuArguments}). */
+    public Path tool() {
+        return tool;
+    }
+
     /**
      * Boots the guest and runs {@code command} there with bash in the project root; returns when
      * the guest powers off or {@code timeoutSeconds} pass (then the exit code is 124). Output is

@@ -171,6 +171,8 @@ public final class NbdServer implements AutoCloseable {
                 LOG.warn("{}: requests still in flight after {} ms, closing anyway", c, DRAIN_TIMEOUT_MILLIS);
                 c.closeFuture().channel().close().awaitUninterruptibly();
             }
+            // The close future's waiters may wake before its listeners ran.
+            connectionClosed(c);
         }
         if (listener != null) {
             LOG.info("NBD server stopped");

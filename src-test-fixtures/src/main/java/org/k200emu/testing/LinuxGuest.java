@@ -33,6 +33,11 @@ public final class LinuxGuest {
         this.tool = tool;
     }
 
+    /** A guest run by {@code tool} from {@code projectRoot} (tests of this class). */
+    static LinuxGuest of(Path projectRoot, Path tool) {
+        return new LinuxGuest(projectRoot, tool);
+    }
+
     /**
      * Finds the project root (the directory holding the reactor pom and {@code .git} or
      * {@code .ci}) from the system property {@code k200.projectRoot} or the working directory,

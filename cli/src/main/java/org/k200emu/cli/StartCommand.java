@@ -53,6 +53,11 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
             description = "Host-side NVMe/TCP port in co-processor mode instead of the configured one (default 4430).")
     Integer hostPort;
 
+    @Option(names = "--nbd-port", paramLabel = "PORT",
+            description = "Serve NBD on this port (0 = any free port) instead of the configured one; without an nbd"
+                    + " block in the configuration, every namespace's bdev is exported under its own name on 127.0.0.1.")
+    Integer nbdPort;
+
     @Option(names = "--management-port", paramLabel = "PORT", defaultValue = "4480",
             description = "Port of the management endpoint that k200 ctl talks to, on 127.0.0.1 (-1: none;"
                     + " default: ${DEFAULT-VALUE}; if it is taken the card runs without one).")
@@ -97,6 +102,7 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
                         + e.getMessage());
             }
         }
+        checkRange("--nbd-port", nbdPort, 0, 65535);
         if (mode != null && !mode.equals(CardConfig.STANDALONE) && !mode.equals(CardConfig.COPROCESSOR)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid value for --mode: " + mode
                     + " (use standalone or coprocessor)");
@@ -104,7 +110,7 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
         setLogLevel(verbose ? Level.DEBUG : level);
         CardConfig card = config == null ? CardConfig.embeddedDefault() : CardConfig.load(config);
         StartOverrides overrides = new StartOverrides(listen, port, discoveryPort, hostThreads, mode, hostPort,
-                cpus);
+                cpus, nbdPort);
 
         CountDownLatch stopRequested = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);

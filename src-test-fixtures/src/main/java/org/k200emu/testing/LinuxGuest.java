@@ -33,6 +33,11 @@ public final class LinuxGuest {
         this.tool = tool;
     }
 
+    /** A guest run by {@code tool} from {@code projectRoot} (tests of this class). */
+    static LinuxGuest of(Path projectRoot, Path tool) {
+        return new LinuxGuest(projectRoot, tool);
+    }
+
     /**
      * Finds the project root (the directory holding the reactor pom and {@code .git} or
      * {@code .ci}) from the system property {@code k200.projectRoot} or the working directory,
@@ -73,6 +78,43 @@ public final class LinuxGuest {
         Files.copy(source, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         copy.toFile().setExecutable(true);
         return projectRoot.relativize(copy).toString();
+    }
+
+    /** The line of the tool's QEMU command line that extra arguments are put before. */
+    static final String QEMU_ANCHOR = "  -nic none -nographic";
+
+    /**
+     * This guest with extra QEMU arguments (devices such as an NVMe controller over an NBD drive):
+     * the tool is copied to {@code <root>/target/guest-tools/<copyName>} with one line of
+     * arguments inserted into its QEMU command line, since the tool itself takes no device
+     * options and {@code ../shared} is not ours to edit. The copy keeps the tool's modification
+     * time, so its cached initramfs is not rebuilt. Fails if the tool no longer has the line
+     * (starting with {@value #QEMU_ANCHOR}) the arguments go before.
+     */
+    public LinuxGuest withQemuArguments(String copyName, List<String> arguments) throws IOException {
+        String text = Files.readString(tool, StandardCharsets.UTF_8);
+        int at = text.indexOf("\n" + QEMU_ANCHOR);
+        if (at < 0 || text.indexOf("\n" + QEMU_ANCHOR, at + 1) >= 0) {
+            throw new IllegalStateException(tool + " no longer has exactly one line starting with '" + QEMU_ANCHOR
+                    + "' in its QEMU command line: cannot add " + arguments);
+        }
+        StringBuilder line = new StringBuilder("\n ");
+        for (String a : arguments) {
+            line.append(" '").append(a.replace("'", "'\\''")).append('\'');
+        }
+        String patched = text.substring(0, at) + line + text.substring(at);
+        Path dir = projectRoot.resolve("target").resolve("guest-tools");
+        Files.createDirectories(dir);
+        Path copy = dir.resolve(copyName);
+        Files.writeString(copy, patched, StandardCharsets.UTF_8);
+        copy.toFile().setExecutable(true);
+        Files.setLastModifiedTime(copy, Files.getLastModifiedTime(tool));
+        return new LinuxGuest(projectRoot, copy);
+    }
+
+    /** The tool this guest runs (the shared one, or a copy made by {@link #withQemuArguments}). */
+    public Path tool() {
+        return tool;
     }
 
     /**

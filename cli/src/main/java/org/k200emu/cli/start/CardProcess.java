@@ -9,6 +9,8 @@ import org.k200emu.cluster.CorePlacement;
 import org.k200emu.cluster.Mppa;
 import org.k200emu.cluster.MppaLayout;
 import org.k200emu.cluster.netty.CoreEventLoops;
+import org.k200emu.nvme.nbd.NbdExport;
+import org.k200emu.nvme.nbd.NbdServer;
 import org.k200emu.nvme.subsystem.Namespace;
 import org.k200emu.nvme.subsystem.Subsystem;
 import org.k200emu.nvmeof.host.HostTransport;
@@ -23,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * A running card: the simulated MPPA and its host threads, the bdevs (in co-processor mode
  * including the remote namespaces its initiator attached), the NVM subsystems, the fabric-side
  * NVMe/TCP target and, in co-processor mode, the host-side target that shows the card's
- * emulated drives to its own host. Built from a {@link CardConfig} and torn down in reverse order
+ * emulated drives to its own host, and the NBD server when configured (how a QEMU guest gets a
+ * card's bdev as its NVMe drive). Built from a {@link CardConfig} and torn down in reverse order
  * by {@link #close()}. Owned by {@code k200 start} (and by tests that start a card in-process).
  */
 public final class CardProcess implements AutoCloseable {
@@ -38,11 +41,12 @@ public final class CardProcess implements AutoCloseable {
     private final List<Subsystem> subsystems;
     private final NvmeofTarget target;
     private final NvmeofTarget hostTarget;
+    private final NbdServer nbd;
     private final long allocatedAtStart;
 
     private CardProcess(CardConfig config, Mppa mppa, CoreEventLoops loops, RemoteAttachments remotes,
                         BdevRegistry bdevs, List<Subsystem> subsystems, NvmeofTarget target,
-                        NvmeofTarget hostTarget) {
+                        NvmeofTarget hostTarget, NbdServer nbd) {
         this.config = config;
         this.mppa = mppa;
         this.loops = loops;
@@ -51,6 +55,7 @@ public final class CardProcess implements AutoCloseable {
         this.subsystems = subsystems;
         this.target = target;
         this.hostTarget = hostTarget;
+        this.nbd = nbd;
         this.allocatedAtStart = loops.allocatedBytes();
     }
 
@@ -86,6 +91,7 @@ public final class CardProcess implements AutoCloseable {
         BdevRegistry bdevs = null;
         NvmeofTarget target = null;
         NvmeofTarget hostTarget = null;
+        NbdServer nbd = null;
         try {
             bdevs = BdevRegistry.create(config, remotes::attach);
             List<Subsystem> fabricSide = subsystems(config.subsystemsOn(CardConfig.FABRIC_SIDE), bdevs);
@@ -102,8 +108,12 @@ public final class CardProcess implements AutoCloseable {
             }
             List<Subsystem> all = new ArrayList<>(fabricSide);
             all.addAll(hostSide);
-            return new CardProcess(config, mppa, loops, remotes, bdevs, all, target, hostTarget);
+            nbd = nbdServer(config, overrides, loops, bdevs, all);
+            return new CardProcess(config, mppa, loops, remotes, bdevs, all, target, hostTarget, nbd);
         } catch (RuntimeException e) {
+            if (nbd != null) {
+                nbd.close();
+            }
             if (hostTarget != null) {
                 hostTarget.close();
             }
@@ -131,6 +141,41 @@ public final class CardProcess implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The NBD server of the {@code nbd} block, or of {@code --nbd-port} alone (then every bdev that
+     * backs a namespace is exported under its own name); null when neither asks for one.
+     */
+    private static NbdServer nbdServer(CardConfig config, StartOverrides o, CoreEventLoops loops,
+                                       BdevRegistry bdevs, List<Subsystem> subsystems) {
+        CardConfig.NbdConfig c = config.nbd();
+        if (c == null && o.nbdPort() == null) {
+            return null;
+        }
+        List<NbdExport> exports = new ArrayList<>();
+        if (c != null) {
+            for (CardConfig.NbdExportConfig e : c.exports()) {
+                exports.add(new NbdExport(e.name(), bdevs.get(e.bdev()), e.readOnly()));
+            }
+        } else {
+            for (Subsystem s : subsystems) {
+                for (Namespace ns : s.namespaces().values()) {
+                    if (exports.stream().noneMatch(e -> e.bdev() == ns.bdev())) {
+                        exports.add(new NbdExport(ns.bdev().name(), ns.bdev(), false));
+                    }
+                }
+            }
+            if (exports.isEmpty()) {
+                throw new org.k200emu.card.config.ConfigException("nbd",
+                        "--nbd-port needs an nbd block with exports, or namespaces whose bdevs it can export");
+            }
+        }
+        String address = c != null ? c.address() : "127.0.0.1";
+        int port = o.nbdPort() != null ? o.nbdPort() : c.port();
+        NbdServer server = new NbdServer(loops, address, port, exports);
+        server.start();
+        return server;
+    }
+
     private static List<TargetPort> fabricPorts(CardConfig config, StartOverrides o) {
         List<TargetPort> ports = new ArrayList<>();
         int id = 1;
@@ -151,6 +196,11 @@ public final class CardProcess implements AutoCloseable {
     /** The fabric-side target. */
     public NvmeofTarget target() {
         return target;
+    }
+
+    /** The NBD server, or null when none is configured. */
+    public NbdServer nbdServer() {
+        return nbd;
     }
 
     /** The host-side target (co-processor mode), or null. */
@@ -273,6 +323,10 @@ public final class CardProcess implements AutoCloseable {
         if (!remotes.bdevs().isEmpty()) {
             sb.append(", ").append(remotes.bdevs().size()).append(" remote namespace(s)");
         }
+        if (nbd != null) {
+            sb.append(", NBD on ").append(nbd.boundAddress()).append(" exports ")
+                    .append(nbd.exports().stream().map(e -> e.name() + "=" + e.bdev().name()).toList());
+        }
         return sb.toString();
     }
 
@@ -290,7 +344,11 @@ public final class CardProcess implements AutoCloseable {
     public void close() {
         LOG.debug("closing the targets");
         long allocated = loops.allocatedBytes() - allocatedAtStart;
-        long commands = target.ioCommandsCompleted() + (hostTarget != null ? hostTarget.ioCommandsCompleted() : 0);
+        long commands = target.ioCommandsCompleted() + (hostTarget != null ? hostTarget.ioCommandsCompleted() : 0)
+                + (nbd != null ? nbd.commandsCompleted() : 0);
+        if (nbd != null) {
+            nbd.close();
+        }
         if (hostTarget != null) {
             hostTarget.close();
         }

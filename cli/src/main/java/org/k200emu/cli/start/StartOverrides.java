@@ -11,20 +11,22 @@ package org.k200emu.cli.start;
  * @param mode          standalone or coprocessor
  * @param hostPort      the host-facing NVMe/TCP port in co-processor mode (0 = any free port)
  * @param cpus          host CPUs to pin the host threads to, {@code taskset -c} syntax
+ * @param nbdPort       the NBD server's port (0 = any free port); starts the NBD server even without
+ *                      an {@code nbd} block (then every namespace's bdev is exported under its name)
  */
 public record StartOverrides(String listenAddress, Integer port, Integer discoveryPort, Integer hostThreads,
-                             String mode, Integer hostPort, String cpus) {
+                             String mode, Integer hostPort, String cpus, Integer nbdPort) {
+
+    public StartOverrides(String listenAddress, Integer port, Integer discoveryPort, Integer hostThreads) {
+        this(listenAddress, port, discoveryPort, hostThreads, null, null, null, null);
+    }
 
     public StartOverrides(String listenAddress, Integer port, Integer discoveryPort, Integer hostThreads,
                           String mode, Integer hostPort) {
-        this(listenAddress, port, discoveryPort, hostThreads, mode, hostPort, null);
-    }
-
-    public StartOverrides(String listenAddress, Integer port, Integer discoveryPort, Integer hostThreads) {
-        this(listenAddress, port, discoveryPort, hostThreads, null, null, null);
+        this(listenAddress, port, discoveryPort, hostThreads, mode, hostPort, null, null);
     }
 
     public static StartOverrides none() {
-        return new StartOverrides(null, null, null, null, null, null, null);
+        return new StartOverrides(null, null, null, null, null, null, null, null);
     }
 }

@@ -138,7 +138,7 @@ class CardProcessTest {
         java.util.BitSet allowed = org.k200emu.cluster.affinity.CpuAffinity.currentThreadCpus();
         int last = allowed.length() - 1;
         try (CardProcess card = CardProcess.start(CardConfig.embeddedDefault(),
-                new StartOverrides(LOCALHOST, 0, -1, 2, null, null, Integer.toString(last)))) {
+                new StartOverrides(LOCALHOST, 0, -1, 2, null, null, Integer.toString(last), null))) {
             // The kernel's view of each host thread, from /proc rather than from the code that pinned it.
             List<String> seen = new java.util.ArrayList<>();
             try (java.util.stream.Stream<java.nio.file.Path> tasks = java.nio.file.Files.list(
@@ -161,7 +161,7 @@ class CardProcessTest {
     void aCpuOutsideTheProcessFailsAndLeavesNothingRunning() throws InterruptedException {
         int absent = org.k200emu.cluster.affinity.CpuAffinity.currentThreadCpus().length() + 64;
         assertThatThrownBy(() -> CardProcess.start(CardConfig.embeddedDefault(),
-                new StartOverrides(LOCALHOST, 0, -1, 2, null, null, Integer.toString(absent))).close())
+                new StartOverrides(LOCALHOST, 0, -1, 2, null, null, Integer.toString(absent), null)).close())
                 .isInstanceOf(org.k200emu.card.config.ConfigException.class)
                 .hasMessageContaining("--cpus").hasMessageContaining("CPU " + absent + " is not one this process");
 

@@ -27,7 +27,7 @@ import org.k200emu.cluster.accel.AcceleratorModel;
  */
 public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdevs,
                          List<SubsystemConfig> subsystems, List<PortConfig> ports, int discoveryPort, String mode,
-                         PortConfig hostPort, AcceleratorModel accelerators) {
+                         PortConfig hostPort, AcceleratorModel accelerators, NbdConfig nbd) {
 
     /** The card serves its own drives to remote hosts over the fabric. */
     public static final String STANDALONE = "standalone";
@@ -45,16 +45,17 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
                 new PortConfig("host", "127.0.0.1", 4430));
     }
 
-    /** A card with the default accelerators ({@link AcceleratorModel#k200()}). */
+    /** A card with the default accelerators ({@link AcceleratorModel#k200()}) and no NBD server. */
     public CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdevs, List<SubsystemConfig> subsystems,
                       List<PortConfig> ports, int discoveryPort, String mode, PortConfig hostPort) {
-        this(ddrBytes, clusters, bdevs, subsystems, ports, discoveryPort, mode, hostPort, AcceleratorModel.k200());
+        this(ddrBytes, clusters, bdevs, subsystems, ports, discoveryPort, mode, hostPort, AcceleratorModel.k200(),
+                null);
     }
 
     /** The same configuration in another mode (the command line's --mode). */
     public CardConfig withMode(String newMode) {
         return new CardConfig(ddrBytes, clusters, bdevs, subsystems, ports, discoveryPort, newMode, hostPort,
-                accelerators);
+                accelerators, nbd);
     }
 
     /** The subsystems served on {@code side} ({@link #FABRIC_SIDE} or {@link #HOST_SIDE}). */
@@ -150,6 +151,19 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
         public PortConfig(String name, String address, int port) {
             this(name, address, port, "optimized");
         }
+    }
+
+    /**
+     * The NBD server (the top-level {@code nbd} block): where it listens and which bdevs it
+     * exports, for QEMU's NBD client (a guest's emulated NVMe drive backed by the card) and any
+     * other NBD client. Null in {@link CardConfig#nbd()} when not configured.
+     */
+    public record NbdConfig(String address, int port, List<NbdExportConfig> exports) {
+        public static final int DEFAULT_PORT = 10809;
+    }
+
+    /** One NBD export: the name clients ask for, the bdev behind it, and whether it is read-only. */
+    public record NbdExportConfig(String name, String bdev, boolean readOnly) {
     }
 
     /** Configuration text formats. */
@@ -376,7 +390,7 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
 
         CardConfig card(Node root) {
             root.allowOnly("ddr", "clusters", "bdevs", "subsystems", "ports", "discoveryPort", "mode", "hostPort",
-                    "accelerators");
+                    "accelerators", "nbd");
             String mode = root.field("mode").text(STANDALONE);
             if (!mode.equals(STANDALONE) && !mode.equals(COPROCESSOR)) {
                 throw root.field("mode").error("must be standalone or coprocessor, not '" + mode + "'");
@@ -454,8 +468,15 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
             if (endpoints.contains(hostPort.address() + ":" + hostPort.port())) {
                 throw root.field("hostPort").error("port " + hostPort.port() + " is already an NVMe/TCP fabric port");
             }
+            if (mode.equals(COPROCESSOR)) {
+                endpoints.add(hostPort.address() + ":" + hostPort.port());
+            }
+            if (discoveryPort > 0) {
+                endpoints.add(ports.get(0).address() + ":" + discoveryPort);
+            }
+            NbdConfig nbd = nbd(root.field("nbd"), bdevs, names, stackedOn, endpoints);
             return new CardConfig(ddr, clusters, List.copyOf(bdevs), List.copyOf(subsystems), List.copyOf(ports),
-                    discoveryPort, mode, hostPort, accelerators(root.field("accelerators")));
+                    discoveryPort, mode, hostPort, accelerators(root.field("accelerators")), nbd);
         }
 
         /** Each cluster's co-processors: engines, throughput per kind, submit cost, pacing. */
@@ -495,6 +516,56 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
                 throw n.error("must be a positive number of bytes per second, not " + n.json().asText());
             }
             return v;
+        }
+
+        /** The {@code nbd} block, or null; exports name bdevs that no other bdev is stacked on. */
+        NbdConfig nbd(Node n, List<BdevConfig> bdevs, Set<String> names, Set<String> stackedOn,
+                      Set<String> endpoints) {
+            if (!n.present()) {
+                return null;
+            }
+            n.allowOnly("listen", "port", "exports");
+            String address = n.field("listen").text("127.0.0.1");
+            if (!address.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+                throw n.field("listen").error("must be an IPv4 or IPv6 address literal, not '" + address + "'");
+            }
+            int port = n.field("port").integer(NbdConfig.DEFAULT_PORT, 0, 65535);
+            if (port != 0 && endpoints.contains(address + ":" + port)) {
+                throw n.field("port").error("port " + port + " is already an NVMe/TCP port of the card");
+            }
+            List<Node> exportNodes = n.field("exports").list();
+            if (exportNodes.isEmpty()) {
+                throw n.field("exports").error("at least one export is needed, such as {name: disk0, bdev: malloc0}");
+            }
+            List<NbdExportConfig> exports = new ArrayList<>();
+            Set<String> exportNames = new HashSet<>();
+            for (Node e : exportNodes) {
+                e.allowOnly("name", "bdev", "readOnly");
+                String bdev = e.field("bdev").text(null);
+                if (bdev == null) {
+                    throw e.field("bdev").error("an export needs a bdev");
+                }
+                if (!names.contains(bdev)) {
+                    throw e.field("bdev").error("no bdev named '" + bdev + "'");
+                }
+                if (stackedOn.contains(bdev)) {
+                    throw e.field("bdev").error("bdev '" + bdev + "' is a member of another bdev; export that one");
+                }
+                if (bdevs.stream().anyMatch(b -> b.name().equals(bdev) && b.type().equals("lvstore"))) {
+                    throw e.field("bdev").error("'" + bdev + "' is a volume store; export one of its volumes ("
+                            + bdev + "/NAME)");
+                }
+                String name = e.field("name").text(bdev);
+                int bytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+                if (bytes == 0 || bytes > 4096 || name.indexOf('\0') >= 0) {
+                    throw e.field("name").error("must be 1-4096 bytes of UTF-8 without NUL");
+                }
+                if (!exportNames.add(name)) {
+                    throw e.field("name").error("duplicate export name '" + name + "'");
+                }
+                exports.add(new NbdExportConfig(name, bdev, e.field("readOnly").bool(false)));
+            }
+            return new NbdConfig(address, port, List.copyOf(exports));
         }
 
         Clusters clusters(Node n) {

@@ -313,7 +313,7 @@ class CardConfigTest {
                 bad("a scalar", "42", "(document)", "must be a mapping"),
                 bad("unknown top-level key", "foo: 1\nports: [{}]", "foo",
                         "unknown field (allowed: ddr, clusters, bdevs, subsystems, ports, discoveryPort, mode, hostPort,"
-                                + " accelerators)"),
+                                + " accelerators, nbd)"),
                 // ddr
                 bad("ddr below 8GiB", "ddr: 4GiB", "ddr", "must be between 8GiB and 32GiB, not 4GiB"),
                 bad("ddr just below 8GiB", "ddr: 8191MiB", "ddr", "must be between 8GiB and 32GiB, not 8191MiB"),

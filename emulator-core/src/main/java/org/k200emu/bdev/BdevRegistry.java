@@ -149,6 +149,9 @@ public final class BdevRegistry implements AutoCloseable {
                 case "integrity":
                     return org.k200emu.bdev.integrity.IntegrityBdev.create(b.name(), members.get(0),
                             settings.get("algorithm"));
+                case "pi":
+                    return org.k200emu.bdev.pi.PiBdev.create(b.name(), members.get(0),
+                            Integer.parseInt(settings.get("piType")));
                 default:
                     return ServiceFactories.make(b, members, path);
             }

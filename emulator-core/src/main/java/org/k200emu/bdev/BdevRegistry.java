@@ -133,7 +133,13 @@ public final class BdevRegistry implements AutoCloseable {
     private Bdev stack(CardConfig.BdevConfig b, String path) {
         java.util.List<Bdev> members = new java.util.ArrayList<>();
         for (String m : b.service().members()) {
-            members.add(get(m));
+            Bdev member = get(m);
+            if (member instanceof org.k200emu.bdev.pi.PiBdev) {
+                // Its I/O carries 8 bytes of metadata per block, which only the NVMe controller handles.
+                throw new ConfigException(path + (b.service().members().size() == 1 ? ".member" : ".members"),
+                        "'" + m + "' is a pi bdev: it can only back a namespace, not another bdev");
+            }
+            members.add(member);
         }
         java.util.Map<String, String> settings = b.service().settings();
         try {

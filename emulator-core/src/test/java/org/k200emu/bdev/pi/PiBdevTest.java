@@ -162,4 +162,38 @@ class PiBdevTest {
         assertThatThrownBy(() -> PiBdev.create("m0x", keep(new MallocBdev("m0x", 512, 10)), 1))
                 .hasMessageContaining("own name");
     }
+
+    @Test
+    void madeFromTheConfigurationAndOnlyAtTheTopOfAStack() {
+        org.k200emu.card.config.CardConfig ok = org.k200emu.card.config.CardConfig.parse(String.join("\n",
+                "bdevs:",
+                "  - {name: m0, type: malloc, size: 4MiB}",
+                "  - {name: p0, type: pi, member: m0, piType: 2}",
+                "  - {name: m1, type: malloc, size: 4MiB}",
+                "  - {name: p1, type: pi, member: m1}",
+                "ports: [{}]"), org.k200emu.card.config.CardConfig.Format.YAML);
+        try (org.k200emu.bdev.BdevRegistry registry = org.k200emu.bdev.BdevRegistry.create(ok)) {
+            assertThat(registry.get("p0")).isInstanceOfSatisfying(PiBdev.class, p -> {
+                assertThat(p.piType()).isEqualTo(2);
+                assertThat(p.blockCount()).isEqualTo(PiBdev.dataBlocks(64, 8192));
+            });
+            assertThat(((PiBdev) registry.get("p1")).piType()).as("type 1 by default").isEqualTo(1);
+        }
+        assertThatThrownBy(() -> org.k200emu.card.config.CardConfig.parse(
+                "bdevs: [{name: m0, type: malloc, size: 4MiB}, {name: p0, type: pi, member: m0, piType: 4}]\n"
+                        + "ports: [{}]", org.k200emu.card.config.CardConfig.Format.YAML))
+                .isInstanceOfSatisfying(org.k200emu.card.config.ConfigException.class,
+                        e -> assertThat(e.path()).isEqualTo("bdevs[1].piType"));
+        org.k200emu.card.config.CardConfig stacked = org.k200emu.card.config.CardConfig.parse(String.join("\n",
+                "bdevs:",
+                "  - {name: m0, type: malloc, size: 4MiB}",
+                "  - {name: p0, type: pi, member: m0}",
+                "  - {name: q0, type: qos, member: p0, iops: 1000}",
+                "ports: [{}]"), org.k200emu.card.config.CardConfig.Format.YAML);
+        assertThatThrownBy(() -> org.k200emu.bdev.BdevRegistry.create(stacked))
+                .isInstanceOfSatisfying(org.k200emu.card.config.ConfigException.class, e -> {
+                    assertThat(e.path()).isEqualTo("bdevs[2].member");
+                    assertThat(e.getMessage()).contains("can only back a namespace");
+                });
+    }
 }

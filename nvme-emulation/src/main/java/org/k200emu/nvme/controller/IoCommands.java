@@ -91,8 +91,7 @@ final class IoCommands implements BdevCompletion {
             }
         }
         // What the host transfers: data only, or (PI namespace, PRACT clear) extended blocks.
-        int hostBlock = pi == null || pract ? ns.blockSize() : pi.extendedBlockSize();
-        long bytes = (long) blocks * hostBlock;
+        long bytes = ns.transferBytes(blocks, cdw12);
         if (bytes > c.transport().maxTransferBytes()) {
             c.complete(req, NvmeStatus.withDnr(NvmeStatus.INVALID_FIELD));
             return;

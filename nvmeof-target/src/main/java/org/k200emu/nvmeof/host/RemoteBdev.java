@@ -33,9 +33,6 @@ import org.slf4j.LoggerFactory;
 public final class RemoteBdev implements Bdev {
 
     private static final Logger LOG = LoggerFactory.getLogger(RemoteBdev.class);
-    private static final int PRACT = 1 << 29;
-    private static final int PRCHK_GUARD = 1 << 28;
-    private static final int PRCHK_REF = 1 << 26;
 
     private final String name;
     private final RemoteController controller;
@@ -218,14 +215,14 @@ public final class RemoteBdev implements Bdev {
         switch (io.op()) {
             case READ:
                 c.read(nsid, firstLba, blocks, io.buffer(), bytes);
-                protect(c, firstLba);
+                protect(c);
                 break;
             case WRITE: {
                 ByteBuf data = io.buffer();
                 ByteBuf part = doneBytes == 0 && bytes == data.readableBytes() ? data
                         : data.slice(data.readerIndex() + doneBytes, bytes);
                 c.write(nsid, firstLba, blocks, part);
-                protect(c, firstLba);
+                protect(c);
                 break;
             }
             case FLUSH:
@@ -235,7 +232,7 @@ public final class RemoteBdev implements Bdev {
                 c.clear().opcode(0x08).nsid(nsid);
                 c.sqe().setLongLE(40, firstLba);
                 c.sqe().setIntLE(48, (int) Math.min(io.numBlocks(), 0x10000) - 1);
-                protect(c, firstLba);
+                protect(c);
                 break;
             case UNMAP:
             default:
@@ -243,24 +240,14 @@ public final class RemoteBdev implements Bdev {
                 c.clear().opcode(0x08).nsid(nsid);
                 c.sqe().setLongLE(40, firstLba);
                 c.sqe().setIntLE(48, ((int) Math.min(io.numBlocks(), 0x10000) - 1) | 1 << 25);
-                protect(c, firstLba);
+                protect(c);
                 break;
         }
     }
 
-    /**
-     * On a namespace with protection information, as Linux's host does without metadata support:
-     * PRACT (the remote controller generates it on writes, checks and strips it on reads, so only
-     * data travels), the guard checked, and for types 1 and 2 the reference tag too, expected to be
-     * the low 32 bits of the LBA.
-     */
-    private void protect(HostCommand c, long firstLba) {
-        if (piType == 0) {
-            return;
-        }
-        int prinfo = PRACT | PRCHK_GUARD | (piType == 3 ? 0 : PRCHK_REF);
-        c.sqe().setIntLE(48, c.sqe().getIntLE(48) | prinfo);
-        c.cdw(14, (int) firstLba);
+    /** On a namespace with protection information: as Linux's host sends it (see {@link HostCommand#protectionInformation}). */
+    private void protect(HostCommand c) {
+        c.protectionInformation(piType);
     }
 
     /** Bytes of the I/O done once the command's part is done. */

@@ -196,4 +196,67 @@ class PiBdevTest {
                     assertThat(e.getMessage()).contains("can only back a namespace");
                 });
     }
+
+    @Test
+    void concurrentWritersSharingTableBlocksLeaveEveryEntryOnTheMember() throws Exception {
+        MallocBdev member = keep(new MallocBdev("m0", 512, 2000));
+        PiBdev pi = PiBdev.create("pi0", member, 1);
+        int threads = 4;
+        int perThread = 200;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                done.add(pool.submit(() -> {
+                    ByteBuf buf = Unpooled.directBuffer(520);
+                    try {
+                        for (int i = 0; i < perThread; i++) {
+                            long lba = (long) i * threads + thread; // neighbours in one table block
+                            buf.clear().writeZero(512).writeLong(0x5A5A_0000_0000_0000L | lba);
+                            java.util.concurrent.CompletableFuture<Integer> f = new java.util.concurrent.CompletableFuture<>();
+                            pi.submit(new org.k200emu.bdev.BdevIo().prepare(BdevOp.WRITE, lba, 1, buf, Runnable::run,
+                                    d -> f.complete(d.status()), null));
+                            assertThat(f.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(BdevStatus.SUCCESS);
+                        }
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    } finally {
+                        buf.release();
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        pi.close();
+        PiBdev again = keep(PiBdev.create("pi0", member, 1));
+        for (long lba = 0; lba < (long) threads * perThread; lba++) {
+            assertThat(again.metadata(lba)).as("LBA %d", lba).isEqualTo(0x5A5A_0000_0000_0000L | lba);
+        }
+        assertThat(again.metadata(threads * perThread)).isEqualTo(-1L);
+    }
+
+    @Test
+    void aFailingMemberFailsTheIoAndKeepsTheOldMetadata() {
+        org.k200emu.bdev.crypto.FaultyBdev faulty = new org.k200emu.bdev.crypto.FaultyBdev(
+                keep(new MallocBdev("m0", 512, 200)));
+        PiBdev pi = keep(PiBdev.create("pi0", faulty, 1));
+        ByteBuf src = extended(512, 2, 9);
+        try {
+            assertThat(inline(pi, BdevOp.WRITE, 4, 2, src)).isEqualTo(BdevStatus.SUCCESS);
+            long before = pi.metadata(5);
+            faulty.failWhen(io -> io.op() == BdevOp.WRITE);
+            ByteBuf other = extended(512, 2, 10);
+            other.setLong(520 + 512, 0x0102_0304_0506_0708L);
+            assertThat(inline(pi, BdevOp.WRITE, 4, 2, other)).isEqualTo(BdevStatus.MEDIA_ERROR);
+            other.release();
+            assertThat(pi.metadata(5)).isEqualTo(before);
+        } finally {
+            src.release();
+        }
+    }
 }

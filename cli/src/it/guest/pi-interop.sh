@@ -86,6 +86,17 @@ fio --name=pi-verify --filename="$BLK" --direct=1 --ioengine=libaio --iodepth=16
     > /tmp/fio1 || { cat /tmp/fio1; fail "fio randwrite verify"; }
 echo "fio pi randwrite verify: errors=$(cut -d';' -f5 /tmp/fio1)"
 
+step "discard and write zeroes"
+# The kernel sends Deallocate (Dataset Management) and Write Zeroes with PRACT and the LBA as
+# reference tag; both ranges must read back as zeroes through the checked PRACT read.
+dd if=/dev/urandom of="$BLK" bs=1M seek=40 count=2 oflag=direct status=none || fail "dd write before discard"
+blkdiscard -o $((40 * 1024 * 1024)) -l $((1024 * 1024)) "$BLK" || fail "blkdiscard"
+blkdiscard -z -o $((41 * 1024 * 1024)) -l $((1024 * 1024)) "$BLK" || fail "blkdiscard -z"
+head -c $((2 * 1024 * 1024)) /dev/zero > /tmp/zeroes
+dd if="$BLK" of=/tmp/back-zeroes bs=1M skip=40 count=2 iflag=direct status=none || fail "read after discard"
+cmp /tmp/zeroes /tmp/back-zeroes || fail "discarded / zeroed range does not read back as zeroes"
+echo "discard and write zeroes read back as zeroes"
+
 step "extended blocks through passthru"
 # Block 100001: 512 bytes of 0xAB with correct PI (guard CRC-16 T10-DIF, app tag 0, ref tag = LBA);
 # block 100000: the same data under a guard with one bit flipped.

@@ -8,8 +8,9 @@ import org.k200emu.testing.LinuxGuest;
 /**
  * End-to-end data protection with the stock Linux host: a card whose namespace carries type 1
  * protection information, inside a real Linux kernel (linux-guest): Identify Namespace as nvme-cli
- * shows it, fio with verify through the kernel initiator (which sends PRACT), extended blocks
- * through nvme io-passthru, and a block stored with a bad guard failing the kernel's read.
+ * shows it, fio with verify through the kernel initiator (which sends PRACT), discard and write
+ * zeroes reading back as zeroes, extended blocks through nvme io-passthru, and a block stored
+ * with a bad guard failing the kernel's read.
  * The steps live in {@code src/it/guest/pi-interop.sh}.
  */
 class GuestPiIT {
@@ -22,6 +23,7 @@ class GuestPiIT {
         assertThat(result.output())
                 .as("guest output")
                 .contains("STEP connect", "id-ns: ms 8, dps 1, extended LBA", "fio pi randwrite verify: errors=0",
+                        "discard and write zeroes read back as zeroes",
                         "good extended block read back through the kernel", "checked write with a bad guard refused",
                         "bad guard: read failed, no data returned", "ALL STEPS PASSED")
                 .doesNotContain("FAIL ");

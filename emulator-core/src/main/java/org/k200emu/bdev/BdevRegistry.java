@@ -157,7 +157,13 @@ public final class BdevRegistry implements AutoCloseable {
     private Bdev stack(CardConfig.BdevConfig b, String path) {
         java.util.List<Bdev> members = new java.util.ArrayList<>();
         for (String m : b.service().members()) {
-            members.add(get(m));
+            Bdev member = get(m);
+            if (member instanceof org.k200emu.bdev.pi.PiBdev) {
+                // Its I/O carries 8 bytes of metadata per block, which only the NVMe controller handles.
+                throw new ConfigException(path + (b.service().members().size() == 1 ? ".member" : ".members"),
+                        "'" + m + "' is a pi bdev: it can only back a namespace, not another bdev");
+            }
+            members.add(member);
         }
         java.util.Map<String, String> settings = b.service().settings();
         try {
@@ -173,6 +179,9 @@ public final class BdevRegistry implements AutoCloseable {
                 case "integrity":
                     return org.k200emu.bdev.integrity.IntegrityBdev.create(b.name(), members.get(0),
                             settings.get("algorithm"));
+                case "pi":
+                    return org.k200emu.bdev.pi.PiBdev.create(b.name(), members.get(0),
+                            Integer.parseInt(settings.get("piType")));
                 default:
                     return ServiceFactories.make(b, members, path);
             }

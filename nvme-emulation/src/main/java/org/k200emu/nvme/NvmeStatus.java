@@ -42,9 +42,17 @@ public final class NvmeStatus {
     public static final int CONNECT_INVALID_PARAMETERS = 0x182;
     public static final int CONNECT_RESTART_DISCOVERY = 0x183;
     public static final int CONNECT_INVALID_HOST = 0x184;
+    /** NVM command set, Read/Write/Compare/Write Zeroes: a PRINFO the namespace's format cannot take. */
+    public static final int INVALID_PROTECTION_INFO = 0x181;
     // Media and data integrity errors (SCT 2).
     public static final int WRITE_FAULT = 0x280;
     public static final int UNRECOVERED_READ_ERROR = 0x281;
+    /** End-to-end Guard Check Error: a block's CRC-16 does not match its protection information. */
+    public static final int GUARD_CHECK_ERROR = 0x282;
+    /** End-to-end Application Tag Check Error: the tag, under LBATM, is not LBAT. */
+    public static final int APP_TAG_CHECK_ERROR = 0x283;
+    /** End-to-end Reference Tag Check Error: the tag is not the expected (ILBRT-based) value. */
+    public static final int REF_TAG_CHECK_ERROR = 0x284;
     public static final int COMPARE_FAILURE = 0x285;
     // Path related (SCT 3). ANA: the namespace cannot be reached through this controller's port.
     public static final int ANA_PERSISTENT_LOSS = 0x301;

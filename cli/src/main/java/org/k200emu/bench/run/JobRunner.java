@@ -58,6 +58,11 @@ public final class JobRunner {
                 throw new IOException(t.describe() + ": the controller has no namespace " + t.nsid()
                         + " (it has " + rc.namespaces() + ")");
             }
+            if (ns.metadataSize() != 0 && !(ns.metadataSize() == 8 && ns.piType() >= 1 && ns.piType() <= 3)) {
+                throw new IOException(t.describe() + ": namespace " + t.nsid() + " is formatted with "
+                        + ns.metadataSize() + " bytes of metadata per block; bench drives namespaces without"
+                        + " metadata or with exactly 8 bytes of protection information (sent with PRACT)");
+            }
             if (rc.ioQueues().size() < job.numjobs()) {
                 throw new IOException(t.describe() + ": the controller granted " + rc.ioQueues().size()
                         + " I/O queues, the job needs numjobs=" + job.numjobs());
@@ -74,7 +79,7 @@ public final class JobRunner {
             List<Worker> workers = new ArrayList<>();
             for (int i = 0; i < job.numjobs(); i++) {
                 workers.add(new RemoteWorker(job, pattern(job, region, i), ns.blockSize(), seed(job, i),
-                        rc.ioQueues().get(i), t.nsid()));
+                        rc.ioQueues().get(i), t.nsid(), ns.metadataSize() == 8 ? ns.piType() : 0));
             }
             return measure(job, workers, t.describe());
         }

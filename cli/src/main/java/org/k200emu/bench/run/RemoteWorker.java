@@ -14,12 +14,15 @@ final class RemoteWorker extends Worker implements HostCompletion {
 
     private final HostQueuePair queue;
     private final int nsid;
+    /** The namespace's protection information type (0: none): commands then carry PRACT, as Linux sends them. */
+    private final int piType;
     /** Which worker slot each command (by CID) is serving. */
     private final int[] slotOfCid;
     private final HostCommand[] commandOfSlot;
     private final Runnable[] resume;
 
-    RemoteWorker(JobSpec job, IoPattern pattern, int blockSize, long seed, HostQueuePair queue, int nsid) {
+    RemoteWorker(JobSpec job, IoPattern pattern, int blockSize, long seed, HostQueuePair queue, int nsid,
+                 int piType) {
         super(job, pattern, blockSize, seed);
         if (queue.depth() < depth) {
             throw new IllegalArgumentException("iodepth " + depth + " exceeds the queue's " + queue.depth()
@@ -27,6 +30,7 @@ final class RemoteWorker extends Worker implements HostCompletion {
         }
         this.queue = queue;
         this.nsid = nsid;
+        this.piType = piType;
         this.slotOfCid = new int[queue.depth()];
         this.commandOfSlot = new HostCommand[depth];
         this.resume = new Runnable[depth];
@@ -66,6 +70,7 @@ final class RemoteWorker extends Worker implements HostCompletion {
         } else {
             c.write(nsid, slotLba[slot], blocks, buffers[slot]);
         }
+        c.protectionInformation(piType);
         queue.submit(c);
     }
 

@@ -104,7 +104,8 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
     /**
      * A storage service stacked on other bdevs (named earlier in the list): {@code crypt}
      * (AES-256-XTS, settings {@code keyFile}), {@code integrity} (per-block digests, setting
-     * {@code algorithm}), {@code qos} ({@code iops}, {@code bandwidth}), {@code dedup}, {@code lvstore}
+     * {@code algorithm}), {@code pi} (T10 protection information, 8 bytes of metadata per block,
+     * setting {@code piType} 1, 2 or 3), {@code qos} ({@code iops}, {@code bandwidth}), {@code dedup}, {@code lvstore}
      * ({@code clusterSize}, {@code volumes}: name:size:thin;...), {@code raid}
      * ({@code level}, {@code stripSize}), {@code ec} ({@code k}, {@code m}, {@code stripSize}).
      */
@@ -623,7 +624,7 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
             // YAML reads an unquoted null as no value at all; here it can only mean the null bdev.
             String type = typeNode.json() != null && typeNode.json().isNull() ? "null" : typeNode.text(null);
             if (type == null || !Set.of("null", "malloc", "file").contains(type)) {
-                throw n.field("type").error("must be null, malloc, file, remote, crypt, integrity, qos, dedup, lvstore, raid or ec");
+                throw n.field("type").error("must be null, malloc, file, remote, crypt, integrity, pi, qos, dedup, lvstore, raid or ec");
             }
             int blockSize = n.field("blockSize").integer(512, 512, 4096);
             if (blockSize != 512 && blockSize != 4096) {
@@ -653,7 +654,7 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
             return new BdevConfig(name, type, size, blockSize, pathText == null ? null : Path.of(pathText), create);
         }
 
-        private static final Set<String> SERVICES = Set.of("crypt", "integrity", "raid", "ec", "qos", "dedup",
+        private static final Set<String> SERVICES = Set.of("crypt", "integrity", "pi", "raid", "ec", "qos", "dedup",
                 "lvstore");
 
         /** A service bdev: its members and its own settings, checked here; members are resolved in card(). */
@@ -665,6 +666,9 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
                     break;
                 case "integrity":
                     keys.addAll(List.of("member", "algorithm"));
+                    break;
+                case "pi":
+                    keys.addAll(List.of("member", "piType"));
                     break;
                 case "qos":
                     keys.addAll(List.of("member", "iops", "bandwidth"));
@@ -719,6 +723,11 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
                         throw n.field("algorithm").error("must be SHA-256 or SHA3-256, not '" + algorithm + "'");
                     }
                     settings.put("algorithm", algorithm);
+                    break;
+                }
+                case "pi": {
+                    int piType = n.field("piType").integer(1, 1, 3);
+                    settings.put("piType", Integer.toString(piType));
                     break;
                 }
                 case "dedup":

@@ -102,6 +102,16 @@ final class IdentifyData {
             out.setBytes(s + 104, nguid);
         }
         out.setByte(s + 128 + 2, Integer.numberOfTrailingZeros(ns.blockSize())); // LBAF0.LBADS
+        if (ns.bdev() instanceof org.k200emu.bdev.pi.PiBdev) {
+            int type = ((org.k200emu.bdev.pi.PiBdev) ns.bdev()).piType();
+            // FLBAS bit 4: metadata at the end of an extended LBA (fabrics carry no separate buffer).
+            out.setByte(s + 26, 1 << 4);
+            out.setByte(s + 27, 1); // MC: extended LBAs
+            // DPC: the configured type; protection information in the last 8 bytes of metadata.
+            out.setByte(s + 28, 1 << (type - 1) | 1 << 4);
+            out.setByte(s + 29, type); // DPS: that type, PI at the end of the metadata (bit 3 clear)
+            out.setShortLE(s + 128, org.k200emu.bdev.pi.PiBdev.METADATA_BYTES); // LBAF0.MS
+        }
     }
 
     /** Active namespace IDs greater than {@code after} (unsigned), ascending, up to 1024. */

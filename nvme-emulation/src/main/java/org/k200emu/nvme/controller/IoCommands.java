@@ -8,6 +8,7 @@ import org.k200emu.bdev.BdevCompletion;
 import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
+import org.k200emu.bdev.pi.PiBdev;
 import org.k200emu.nvme.IoOpcode;
 import org.k200emu.nvme.NvmeStatus;
 import org.k200emu.nvme.subsystem.Namespace;
@@ -79,7 +80,18 @@ final class IoCommands implements BdevCompletion {
             c.complete(req, NvmeStatus.withDnr(NvmeStatus.LBA_OUT_OF_RANGE));
             return;
         }
-        long bytes = (long) blocks * ns.blockSize();
+        PiBdev pi = protection(ns);
+        int cdw12 = req.cdw(12);
+        boolean pract = pi != null && (cdw12 & ProtectionInfo.PRACT) != 0;
+        if (pi != null) {
+            int status = ProtectionInfo.validate(pi.piType(), cdw12, slba, req.cdw(14));
+            if (status != NvmeStatus.SUCCESS) {
+                c.complete(req, status);
+                return;
+            }
+        }
+        // What the host transfers: data only, or (PI namespace, PRACT clear) extended blocks.
+        long bytes = ns.transferBytes(blocks, cdw12);
         if (bytes > c.transport().maxTransferBytes()) {
             c.complete(req, NvmeStatus.withDnr(NvmeStatus.INVALID_FIELD));
             return;
@@ -89,8 +101,10 @@ final class IoCommands implements BdevCompletion {
             return;
         }
         int length = (int) bytes;
+        // What the bdev moves: a pi bdev always takes and gives extended blocks.
+        int bdevLength = pi == null ? length : blocks * pi.extendedBlockSize();
         if (op == IoOpcode.READ) {
-            ByteBuf buf = req.allocator().directBuffer(length, length);
+            ByteBuf buf = req.allocator().directBuffer(bdevLength, bdevLength);
             req.scratch = buf;
             submit(req, BdevOp.READ, slba, blocks, buf, ns, core);
             return;
@@ -103,13 +117,35 @@ final class IoCommands implements BdevCompletion {
         // The host may describe more data than the blocks need; only the blocks count.
         data.writerIndex(data.readerIndex() + length);
         if (op == IoOpcode.WRITE) {
-            req.step = (req.cdw(12) & FUA) != 0 && c.features().writeCacheEnabled ? 1 : 0;
+            req.step = (cdw12 & FUA) != 0 && c.features().writeCacheEnabled ? 1 : 0;
+            if (pract) {
+                ByteBuf ext = req.allocator().directBuffer(bdevLength, bdevLength);
+                ProtectionInfo.insert(data, data.readerIndex(), ext, blocks, ns.blockSize(), pi.piType(),
+                        req.cdw(14), req.cdw(15));
+                req.scratch = ext;
+                submit(req, BdevOp.WRITE, slba, blocks, ext, ns, core);
+                return;
+            }
+            if (pi != null) {
+                // Checked before anything is written: a bad block fails the command and stores nothing.
+                int status = ProtectionInfo.check(data, data.readerIndex(), blocks, ns.blockSize(), pi.piType(),
+                        cdw12, req.cdw(14), req.cdw(15));
+                if (status != NvmeStatus.SUCCESS) {
+                    c.complete(req, status);
+                    return;
+                }
+            }
             submit(req, BdevOp.WRITE, slba, blocks, data, ns, core);
         } else {
-            ByteBuf buf = req.allocator().directBuffer(length, length);
+            ByteBuf buf = req.allocator().directBuffer(bdevLength, bdevLength);
             req.scratch = buf;
             submit(req, BdevOp.READ, slba, blocks, buf, ns, core);
         }
+    }
+
+    /** The namespace's pi bdev if it is formatted with protection information, else null. */
+    private static PiBdev protection(Namespace ns) {
+        return ns.bdev() instanceof PiBdev ? (PiBdev) ns.bdev() : null;
     }
 
     private void writeZeroes(NvmeRequest req, Namespace ns, Executor core) {
@@ -118,6 +154,23 @@ final class IoCommands implements BdevCompletion {
         if (!inRange(slba, blocks, ns)) {
             c.complete(req, NvmeStatus.withDnr(NvmeStatus.LBA_OUT_OF_RANGE));
             return;
+        }
+        PiBdev pi = protection(ns);
+        if (pi != null) {
+            int cdw12 = req.cdw(12);
+            int status = ProtectionInfo.validate(pi.piType(), cdw12, slba, req.cdw(14));
+            if (status != NvmeStatus.SUCCESS) {
+                c.complete(req, status);
+                return;
+            }
+            if ((cdw12 & ProtectionInfo.PRACT) != 0) {
+                // Generated as for a write of zeroes (whose guard is 0); without PRACT it is all zero.
+                ByteBuf first = req.allocator().buffer(ProtectionInfo.BYTES, ProtectionInfo.BYTES);
+                first.writeLong(ProtectionInfo.tuple(0, req.cdw(15) & 0xFFFF, req.cdw(14)));
+                req.scratch = first;
+                submit(req, BdevOp.WRITE_ZEROES, slba, blocks, first, ns, core);
+                return;
+            }
         }
         submit(req, BdevOp.WRITE_ZEROES, slba, blocks, null, ns, core);
     }
@@ -189,15 +242,25 @@ final class IoCommands implements BdevCompletion {
         }
         IoOpcode op = IoOpcode.of(req.opcode());
         long bytes = io.numBlocks() * ns.blockSize();
+        PiBdev pi = protection(ns);
         switch (op) {
-            case READ:
+            case READ: {
                 h.readCommands.increment();
                 h.bytesRead.add(bytes);
-                req.data(req.scratch);
+                ByteBuf buf = req.scratch;
                 req.scratch = null;
+                if (pi != null) {
+                    buf = checkAndStrip(req, pi, buf);
+                    if (buf == null) {
+                        return;
+                    }
+                }
+                req.data(buf);
                 c.complete(req, NvmeStatus.SUCCESS);
                 return;
+            }
             case WRITE:
+                releaseScratch(req); // a PRACT write's extended copy
                 if (req.step == 1) {
                     // Force Unit Access on a volatile cache: flush before completing.
                     req.step = 2;
@@ -217,18 +280,68 @@ final class IoCommands implements BdevCompletion {
                 h.bytesRead.add(bytes);
                 ByteBuf host = req.data();
                 ByteBuf medium = req.scratch;
-                boolean same = ByteBufUtil.equals(host, host.readerIndex(), medium, medium.readerIndex(),
-                        medium.readableBytes());
+                boolean same;
+                if (pi == null) {
+                    same = ByteBufUtil.equals(host, host.readerIndex(), medium, medium.readerIndex(),
+                            medium.readableBytes());
+                } else {
+                    int checked = checkMedium(req, pi, medium);
+                    if (checked != NvmeStatus.SUCCESS) {
+                        releaseScratch(req);
+                        h.mediaErrors.increment();
+                        c.complete(req, checked);
+                        return;
+                    }
+                    same = (req.cdw(12) & ProtectionInfo.PRACT) != 0
+                            ? ProtectionInfo.sameData(medium, medium.readerIndex(), host, host.readerIndex(),
+                                    (int) io.numBlocks(), ns.blockSize())
+                            : ByteBufUtil.equals(host, host.readerIndex(), medium, medium.readerIndex(),
+                                    medium.readableBytes());
+                }
                 releaseScratch(req);
                 c.complete(req, same ? NvmeStatus.SUCCESS : NvmeStatus.withDnr(NvmeStatus.COMPARE_FAILURE));
                 return;
             }
+            case WRITE_ZEROES:
+                releaseScratch(req); // the first block's protection information
+                c.complete(req, NvmeStatus.SUCCESS);
+                return;
             case DATASET_MANAGEMENT:
                 nextRange(req, ns, io.core());
                 return;
             default:
                 c.complete(req, NvmeStatus.SUCCESS);
         }
+    }
+
+    /** The PRCHK checks of what a pi bdev read, against the command's expected tags. */
+    private static int checkMedium(NvmeRequest req, PiBdev pi, ByteBuf ext) {
+        return ProtectionInfo.check(ext, ext.readerIndex(), (req.cdw(12) & 0xFFFF) + 1, pi.blockSize(), pi.piType(),
+                req.cdw(12), req.cdw(14), req.cdw(15));
+    }
+
+    /**
+     * A read of a PI namespace: checks the blocks as PRCHK asks, then with PRACT strips the
+     * protection information. Returns the buffer for the host, or null if the read failed (then
+     * the request is completed with the check's status and nothing is handed up).
+     */
+    private ByteBuf checkAndStrip(NvmeRequest req, PiBdev pi, ByteBuf ext) {
+        int status = checkMedium(req, pi, ext);
+        if (status != NvmeStatus.SUCCESS) {
+            ext.release();
+            c.health().mediaErrors.increment();
+            c.complete(req, status);
+            return null;
+        }
+        if ((req.cdw(12) & ProtectionInfo.PRACT) == 0) {
+            return ext;
+        }
+        int blocks = (req.cdw(12) & 0xFFFF) + 1;
+        int length = blocks * pi.blockSize();
+        ByteBuf out = req.allocator().directBuffer(length, length);
+        ProtectionInfo.strip(ext, ext.readerIndex(), out, blocks, pi.blockSize());
+        ext.release();
+        return out;
     }
 
     private static void releaseScratch(NvmeRequest req) {

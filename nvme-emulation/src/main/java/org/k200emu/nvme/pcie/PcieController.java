@@ -747,7 +747,7 @@ public final class PcieController implements CompletionHandler, AutoCloseable {
             case WRITE:
             case COMPARE: {
                 Namespace ns = subsystem.namespace(req.nsid());
-                return ns == null ? 0 : ((req.cdw(12) & 0xFFFF) + 1L) * ns.blockSize();
+                return ns == null ? 0 : ns.transferBytes((req.cdw(12) & 0xFFFF) + 1L, req.cdw(12));
             }
             case DATASET_MANAGEMENT:
                 return ((req.cdw(10) & 0xFF) + 1L) * 16;

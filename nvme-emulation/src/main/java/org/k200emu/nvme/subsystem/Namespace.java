@@ -3,6 +3,7 @@ package org.k200emu.nvme.subsystem;
 import java.util.Objects;
 import java.util.UUID;
 import org.k200emu.bdev.Bdev;
+import org.k200emu.bdev.pi.PiBdev;
 
 /**
  * A namespace of an NVM subsystem: an NSID, the bdev (stack) behind it, and its globally unique
@@ -50,6 +51,21 @@ public final class Namespace {
 
     public int blockSize() {
         return bdev.blockSize();
+    }
+
+    /** Protection information type of the namespace's format (1..3), 0 if it has none. */
+    public int piType() {
+        return bdev instanceof PiBdev ? ((PiBdev) bdev).piType() : 0;
+    }
+
+    /**
+     * Bytes of host data a Read, Write or Compare of {@code blocks} moves, given its CDW12: on a
+     * namespace with protection information and PRACT (bit 29) clear, extended blocks of
+     * {@code blockSize + 8} bytes; otherwise {@code blockSize} bytes a block.
+     */
+    public long transferBytes(long blocks, int cdw12) {
+        int extra = bdev instanceof PiBdev && (cdw12 & (1 << 29)) == 0 ? PiBdev.METADATA_BYTES : 0;
+        return blocks * (bdev.blockSize() + extra);
     }
 
     Namespace withIdentifiers(int nsid, UUID uuid, byte[] nguid) {

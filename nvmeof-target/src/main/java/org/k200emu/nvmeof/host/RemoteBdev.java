@@ -39,6 +39,8 @@ public final class RemoteBdev implements Bdev {
     private final int nsid;
     private final int blockSize;
     private final long blockCount;
+    /** Protection information type of the remote namespace (0: none): the remote inserts and strips it (PRACT). */
+    private final int piType;
     private final long holdTimeoutNanos;
     /** I/O waiting for the association to come back: (I/O, when it started waiting). */
     private final ConcurrentLinkedQueue<Held> held = new ConcurrentLinkedQueue<>();
@@ -63,9 +65,18 @@ public final class RemoteBdev implements Bdev {
             throw new IllegalArgumentException(controller + " has no namespace " + nsid + " (it has "
                     + controller.namespaces() + ")");
         }
+        if (ns.metadataSize() != 0 && !(ns.metadataSize() == 8 && ns.piType() >= 1 && ns.piType() <= 3)) {
+            // Only 8 bytes of protection information can be left to the remote (PRACT); other
+            // metadata would travel with the data, which this initiator does not carry.
+            throw new IllegalArgumentException(controller + " namespace " + nsid + " is formatted with "
+                    + ns.metadataSize() + " bytes of metadata per block" + (ns.piType() == 0 ? " without"
+                    : " with type " + ns.piType()) + " protection information; the k200 initiator supports"
+                    + " namespaces without metadata or with exactly 8 bytes of protection information");
+        }
         this.name = name;
         this.controller = controller;
         this.nsid = nsid;
+        this.piType = ns.metadataSize() == 8 ? ns.piType() : 0;
         this.blockSize = ns.blockSize();
         this.blockCount = ns.blocks();
         this.holdTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(holdTimeoutMillis);
@@ -204,12 +215,14 @@ public final class RemoteBdev implements Bdev {
         switch (io.op()) {
             case READ:
                 c.read(nsid, firstLba, blocks, io.buffer(), bytes);
+                protect(c);
                 break;
             case WRITE: {
                 ByteBuf data = io.buffer();
                 ByteBuf part = doneBytes == 0 && bytes == data.readableBytes() ? data
                         : data.slice(data.readerIndex() + doneBytes, bytes);
                 c.write(nsid, firstLba, blocks, part);
+                protect(c);
                 break;
             }
             case FLUSH:
@@ -219,6 +232,7 @@ public final class RemoteBdev implements Bdev {
                 c.clear().opcode(0x08).nsid(nsid);
                 c.sqe().setLongLE(40, firstLba);
                 c.sqe().setIntLE(48, (int) Math.min(io.numBlocks(), 0x10000) - 1);
+                protect(c);
                 break;
             case UNMAP:
             default:
@@ -226,8 +240,14 @@ public final class RemoteBdev implements Bdev {
                 c.clear().opcode(0x08).nsid(nsid);
                 c.sqe().setLongLE(40, firstLba);
                 c.sqe().setIntLE(48, ((int) Math.min(io.numBlocks(), 0x10000) - 1) | 1 << 25);
+                protect(c);
                 break;
         }
+    }
+
+    /** On a namespace with protection information: as Linux's host sends it (see {@link HostCommand#protectionInformation}). */
+    private void protect(HostCommand c) {
+        c.protectionInformation(piType);
     }
 
     /** Bytes of the I/O done once the command's part is done. */

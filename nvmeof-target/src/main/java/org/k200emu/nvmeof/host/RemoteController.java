@@ -59,8 +59,19 @@ public final class RemoteController implements AutoCloseable {
         }
     }
 
-    /** A namespace of the remote controller, as Identify Namespace described it. */
-    public record RemoteNamespace(int nsid, int blockSize, long blocks) {
+    /**
+     * A namespace of the remote controller, as Identify Namespace described it.
+     *
+     * @param metadataSize metadata bytes per block of the formatted LBA format (LBAF.MS), 0 if none
+     * @param piType       end-to-end protection information type (DPS bits 2:0), 0 if none
+     */
+    public record RemoteNamespace(int nsid, int blockSize, long blocks, int metadataSize, int piType) {
+
+        /** A namespace without metadata. */
+        public RemoteNamespace(int nsid, int blockSize, long blocks) {
+            this(nsid, blockSize, blocks, 0, 0);
+        }
+
         public long bytes() {
             return blocks * blockSize;
         }
@@ -351,9 +362,11 @@ public final class RemoteController implements AutoCloseable {
             long nsze = ns.getLongLE(0);
             int format = ns.getUnsignedByte(26) & 0xF;
             int lbads = ns.getUnsignedByte(128 + 4 * format + 2);
+            int ms = ns.getUnsignedShortLE(128 + 4 * format);
+            int piType = ns.getUnsignedByte(29) & 0x7;
             if (nsze > 0 && lbads >= 9 && lbads < 31) {
                 synchronized (a.namespaces) {
-                    a.namespaces.add(new RemoteNamespace(nsid, 1 << lbads, nsze));
+                    a.namespaces.add(new RemoteNamespace(nsid, 1 << lbads, nsze, ms, piType));
                 }
             }
         });

@@ -19,17 +19,26 @@ public final class LoopbackTarget implements AutoCloseable {
 
     public static final String NQN = "nqn.2014-08.org.k200emu:test";
     public static final String RESTRICTED = "nqn.2014-08.org.k200emu:restricted";
+    /** With a protection type: a subsystem whose namespace 1 is a pi bdev over a 32 MiB malloc member. */
+    public static final String PROTECTED = "nqn.2014-08.org.k200emu:protected";
     public static final int BLOCK = 512;
     public static final long BLOCKS = 65536;
 
     private final CoreEventLoops loops;
     private final MallocBdev bdev;
+    private final MallocBdev piMember;
+    private final org.k200emu.bdev.pi.PiBdev piBdev;
     private final TcpTransportSettings settings;
     private final List<Subsystem> subsystems;
     private NvmeofTarget target;
     private int port;
 
     public LoopbackTarget(TcpTransportSettings settings) {
+        this(settings, 0);
+    }
+
+    /** Also serves {@link #PROTECTED} with protection information of {@code piType} (1..3; 0: not). */
+    public LoopbackTarget(TcpTransportSettings settings, int piType) {
         this.settings = settings;
         Mppa mppa = Mppa.create(MppaLayout.of(2, 2, 1));
         loops = CoreEventLoops.start(CorePlacement.interleaved(mppa, 2), CoreEventLoops.Transport.AUTO, false);
@@ -38,7 +47,17 @@ public final class LoopbackTarget implements AutoCloseable {
         open.addNamespace(new Namespace(1, bdev, null, null));
         Subsystem restricted = Subsystem.nvm(RESTRICTED, null, "K200-LP test", false,
                 List.of("nqn.2014-08.org.k200emu:someone-else"));
-        subsystems = List.of(open, restricted);
+        if (piType == 0) {
+            piMember = null;
+            piBdev = null;
+            subsystems = List.of(open, restricted);
+        } else {
+            piMember = new MallocBdev("m1", BLOCK, BLOCKS);
+            piBdev = org.k200emu.bdev.pi.PiBdev.create("pi1", piMember, piType);
+            Subsystem prot = Subsystem.nvm(PROTECTED, null, "K200-LP test", true, List.of());
+            prot.addNamespace(new Namespace(1, piBdev, null, null));
+            subsystems = List.of(open, restricted, prot);
+        }
         startTarget();
         port = address().getPort();
     }
@@ -62,6 +81,16 @@ public final class LoopbackTarget implements AutoCloseable {
         return target.boundAddresses().get(0);
     }
 
+    /** The pi bdev of {@link #PROTECTED} (null without a protection type). */
+    public org.k200emu.bdev.pi.PiBdev piBdev() {
+        return piBdev;
+    }
+
+    /** The malloc member under {@link #piBdev()}: writing it directly corrupts what the pi bdev stores. */
+    public MallocBdev piMember() {
+        return piMember;
+    }
+
     /** The simulated cores and their event loops (to run initiators on the same threads). */
     public CoreEventLoops loops() {
         return loops;
@@ -71,6 +100,10 @@ public final class LoopbackTarget implements AutoCloseable {
     public void close() {
         target.close();
         bdev.close();
+        if (piBdev != null) {
+            piBdev.close();
+            piMember.close();
+        }
         loops.close();
     }
 }

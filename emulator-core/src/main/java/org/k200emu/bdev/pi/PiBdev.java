@@ -1,0 +1,642 @@
+package org.k200emu.bdev.pi;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.util.Recycler;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.k200emu.bdev.Bdev;
+import org.k200emu.bdev.BdevCompletion;
+import org.k200emu.bdev.BdevGeometry;
+import org.k200emu.bdev.BdevIo;
+import org.k200emu.bdev.BdevOp;
+import org.k200emu.bdev.BdevStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code pi} bdev: a namespace format with 8 bytes of metadata per logical block, the T10
+ * protection information (guard, application tag, reference tag, big-endian) of protection type
+ * 1, 2 or 3. It stores and returns the metadata; the NVMe controller decides what goes in it and
+ * checks it (PRACT, PRCHK), so this bdev computes nothing and trusts nothing.
+ *
+ * <p>I/O on it uses extended logical blocks: a {@link BdevOp#READ} or {@link BdevOp#WRITE} buffer
+ * holds {@code numBlocks * (blockSize + 8)} bytes, each block's data followed by its 8 bytes of
+ * metadata (as NVMe's extended LBA format puts them on the wire). {@link BdevOp#WRITE_ZEROES}
+ * takes either no buffer (the metadata of the range becomes all zeroes) or a buffer of 8 readable
+ * bytes, the protection information of the first block; for types 1 and 2 the reference tag is
+ * incremented for each following block. {@link BdevOp#UNMAP} makes the range unwritten again.
+ * Metadata never written (or deallocated) reads as all bytes FFh: for every protection type that
+ * is the escape value that turns checking off, so a host may read such blocks.
+ *
+ * <p>Layout on the member: data blocks {@code [0, D)}, then the metadata table
+ * {@code [D, D + T)}, {@code blockSize / 8} entries to a table block. Entries are stored
+ * complemented, so a blank (zero-filled) member reads as all-FFh metadata without being
+ * formatted. There is no header: the layout follows from the member's size, which must stay the
+ * same. The whole table is also held in memory (1/64 of the data with 512-byte blocks, 1/512 with
+ * 4 KiB), so reads cost no member I/O for it.
+ *
+ * <p>Ordering: a write goes to the member first; only when it has completed are its entries put in
+ * the table and the covering table blocks written, and only then does the write complete. A crash
+ * in between leaves new data under old protection information, which the guard check on the next
+ * read reports: a torn write is caught, not handed up. Table writes of one table block never
+ * overlap: writers on any core join a lock-free waiter stack, one of them writes the block from
+ * the in-memory table, again if more updates came meanwhile, and each writer completes (on its own
+ * core) once a table write that carries its entries has completed.
+ *
+ * <p>Owned by the registry that created it, which also owns (and closes) the member.
+ */
+public final class PiBdev implements Bdev {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PiBdev.class);
+
+    /** Metadata bytes per logical block: exactly the protection information. */
+    public static final int METADATA_BYTES = 8;
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    private static final int PAGE_SHIFT = 20;
+    private static final int PAGE_BYTES = 1 << PAGE_SHIFT;
+    private static final int PAGE_MASK = PAGE_BYTES - 1;
+    private static final long SYNC_TIMEOUT_SECONDS = 60;
+
+    private static final int IDLE = 0;
+    private static final int FLUSHING = 1;
+    private static final int FLUSHING_AGAIN = 2;
+
+    private final String name;
+    private final Bdev member;
+    private final int piType;
+    private final int blockSize;
+    private final long dataBlocks;
+    private final long tableBlocks;
+    private final int entriesPerBlock;
+    /** The table as on the member (complemented entries), in 1 MiB pages; table block t is bytes [t * blockSize, +blockSize). */
+    private final byte[][] table;
+    private final AtomicIntegerArray flushState;
+    private final AtomicReferenceArray<Waiter> waiters;
+    private volatile boolean closed;
+
+    private PiBdev(String name, Bdev member, int piType) {
+        this.name = name;
+        this.member = member;
+        this.piType = piType;
+        this.blockSize = member.blockSize();
+        this.entriesPerBlock = blockSize / METADATA_BYTES;
+        this.dataBlocks = dataBlocks(entriesPerBlock, member.blockCount());
+        if (dataBlocks < 1) {
+            throw new IllegalArgumentException("bdev " + name + ": a member of " + member.blockCount()
+                    + " blocks is too small for a pi bdev (2 blocks at least)");
+        }
+        this.tableBlocks = (dataBlocks + entriesPerBlock - 1) / entriesPerBlock;
+        if (tableBlocks > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("bdev " + name + ": member too large for a pi bdev");
+        }
+        long tableBytes = tableBlocks * blockSize;
+        int pages = (int) ((tableBytes + PAGE_BYTES - 1) >>> PAGE_SHIFT);
+        this.table = new byte[pages][];
+        for (int p = 0; p < pages; p++) {
+            table[p] = new byte[(int) Math.min(PAGE_BYTES, tableBytes - ((long) p << PAGE_SHIFT))];
+        }
+        this.flushState = new AtomicIntegerArray((int) tableBlocks);
+        this.waiters = new AtomicReferenceArray<>((int) tableBlocks);
+    }
+
+    /** Data blocks that fit on {@code memberBlocks} with their table: groups of {@code per} data blocks and one table block. */
+    static long dataBlocks(int per, long memberBlocks) {
+        return memberBlocks / (per + 1) * per + Math.max(0, memberBlocks % (per + 1) - 1);
+    }
+
+    /**
+     * A pi bdev named {@code name} over {@code member}, of protection type {@code piType} (1, 2 or
+     * 3). Loads the metadata table from the member (a blank member means every block unwritten).
+     * Blocks the caller until the member has answered (control plane only). Throws
+     * IllegalArgumentException for a bad name, type or size and IllegalStateException if the
+     * member fails.
+     */
+    public static PiBdev create(String name, Bdev member, int piType) {
+        Objects.requireNonNull(member, "member");
+        if (piType < 1 || piType > 3) {
+            throw new IllegalArgumentException("bdev " + name + ": protection type must be 1, 2 or 3, not " + piType);
+        }
+        BdevGeometry.check(name, member.blockSize(), member.blockCount());
+        if (name.equals(member.name())) {
+            throw new IllegalArgumentException("bdev " + name + ": a pi bdev needs its own name, not its member's");
+        }
+        PiBdev bdev = new PiBdev(name, member, piType);
+        bdev.loadTable();
+        LOG.info("bdev {}: protection information type {} on {} ({} data blocks of {} + {} B)", name, piType,
+                member.name(), bdev.dataBlocks, bdev.blockSize, METADATA_BYTES);
+        return bdev;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /** The data size of a logical block; each block also has {@link #METADATA_BYTES} of metadata. */
+    @Override
+    public int blockSize() {
+        return blockSize;
+    }
+
+    /** Data bytes plus metadata bytes of one logical block: what a READ or WRITE buffer holds per block. */
+    public int extendedBlockSize() {
+        return blockSize + METADATA_BYTES;
+    }
+
+    @Override
+    public long blockCount() {
+        return dataBlocks;
+    }
+
+    @Override
+    public String module() {
+        return "pi";
+    }
+
+    /** Protection information type 1, 2 or 3 (Identify Namespace DPS). */
+    public int piType() {
+        return piType;
+    }
+
+    /** The bdev below this one. */
+    public Bdev member() {
+        return member;
+    }
+
+    /** First member block of the metadata table (the data blocks end there). */
+    public long tableStart() {
+        return dataBlocks;
+    }
+
+    @Override
+    public boolean supports(BdevOp op) {
+        switch (op) {
+            case READ:
+            case FLUSH:
+                return member.supports(op);
+            default:
+                return member.supports(op) && member.supports(BdevOp.WRITE); // and then the table
+        }
+    }
+
+    @Override
+    public boolean hasVolatileWriteCache() {
+        return member.hasVolatileWriteCache();
+    }
+
+    @Override
+    public void submit(BdevIo io) {
+        if (closed) {
+            io.complete(BdevStatus.ABORTED);
+            return;
+        }
+        int status = validate(io);
+        if (status != BdevStatus.SUCCESS) {
+            io.complete(status);
+            return;
+        }
+        if (io.op() != BdevOp.FLUSH && io.numBlocks() == 0) {
+            io.complete(BdevStatus.SUCCESS);
+            return;
+        }
+        Request.POOL.get().start(this, io);
+    }
+
+    private int validate(BdevIo io) {
+        if (io.op() == BdevOp.FLUSH) {
+            return BdevStatus.SUCCESS;
+        }
+        if (!io.withinCapacity(dataBlocks)) {
+            return BdevStatus.OUT_OF_RANGE;
+        }
+        long bytes = io.numBlocks() * extendedBlockSize();
+        ByteBuf buf = io.buffer();
+        switch (io.op()) {
+            case WRITE:
+                return buf != null && buf.readableBytes() == bytes ? BdevStatus.SUCCESS : BdevStatus.BAD_BUFFER;
+            case READ:
+                return buf != null && buf.maxWritableBytes() >= bytes ? BdevStatus.SUCCESS : BdevStatus.BAD_BUFFER;
+            case WRITE_ZEROES:
+                return buf == null || buf.readableBytes() == METADATA_BYTES ? BdevStatus.SUCCESS : BdevStatus.BAD_BUFFER;
+            default:
+                return BdevStatus.SUCCESS;
+        }
+    }
+
+    /** Later I/O completes ABORTED. Outstanding I/O must have completed; every completed write has its metadata on the member. */
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    @Override
+    public String toString() {
+        return "PiBdev[" + name + " on " + member.name() + ", type " + piType + ", " + dataBlocks + " x " + blockSize
+                + "+" + METADATA_BYTES + " B]";
+    }
+
+    // ---- the table in memory
+
+    /** The protection information of data block {@code lba} as a big-endian long (guard, app tag, ref tag). */
+    public long metadata(long lba) {
+        long at = lba * METADATA_BYTES;
+        return ~(long) LONGS.get(table[(int) (at >>> PAGE_SHIFT)], (int) (at & PAGE_MASK));
+    }
+
+    private void setMetadata(long lba, long pi) {
+        long at = lba * METADATA_BYTES;
+        LONGS.set(table[(int) (at >>> PAGE_SHIFT)], (int) (at & PAGE_MASK), ~pi);
+    }
+
+    /** Makes {@code w} wait for a write of table block {@code t} that starts after its entries are in memory. */
+    private void enqueue(int t, Waiter w, Executor core) {
+        Waiter head;
+        do {
+            head = waiters.get(t);
+            w.next = head;
+        } while (!waiters.compareAndSet(t, head, w));
+        for (;;) {
+            int s = flushState.get(t);
+            if (s == IDLE) {
+                if (flushState.compareAndSet(t, IDLE, FLUSHING)) {
+                    Flush.POOL.get().start(this, t, core);
+                    return;
+                }
+            } else if (s == FLUSHING) {
+                if (flushState.compareAndSet(t, FLUSHING, FLUSHING_AGAIN)) {
+                    return;
+                }
+            } else {
+                return; // another round is already due and will take w
+            }
+        }
+    }
+
+    /** After a table write of block {@code t}: true if updates arrived meanwhile and another round is due. */
+    private boolean anotherRound(int t) {
+        for (;;) {
+            if (flushState.compareAndSet(t, FLUSHING_AGAIN, FLUSHING)) {
+                return true;
+            }
+            if (flushState.compareAndSet(t, FLUSHING, IDLE)) {
+                return false;
+            }
+        }
+    }
+
+    // ---- loading (control plane: synchronous)
+
+    private void loadTable() {
+        int chunk = PAGE_BYTES / blockSize; // one page per read
+        ByteBuf buf = PooledByteBufAllocator.DEFAULT.heapBuffer(PAGE_BYTES, PAGE_BYTES);
+        try {
+            for (long t = 0, p = 0; t < tableBlocks; t += chunk, p++) {
+                int n = (int) Math.min(chunk, tableBlocks - t);
+                buf.clear();
+                sync(BdevOp.READ, dataBlocks + t, n, buf);
+                buf.getBytes(0, table[(int) p], 0, n * blockSize);
+            }
+        } finally {
+            buf.release();
+        }
+    }
+
+    private void sync(BdevOp op, long lba, long blocks, ByteBuf buf) {
+        CompletableFuture<Integer> done = new CompletableFuture<>();
+        BdevIo io = new BdevIo();
+        io.prepare(op, lba, blocks, buf, Runnable::run, d -> done.complete(d.status()), null);
+        member.submit(io);
+        int status;
+        try {
+            status = done.get(SYNC_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("bdev " + name + ": interrupted loading the metadata table", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("bdev " + name + ": loading the metadata table from " + member.name()
+                    + " failed: " + e, e);
+        }
+        if (status != BdevStatus.SUCCESS) {
+            throw new IllegalStateException("bdev " + name + ": loading the metadata table from " + member.name()
+                    + " failed: " + BdevStatus.name(status));
+        }
+    }
+
+    // ---- the data path
+
+    /** One writer's place in the waiter stack of one table block. */
+    private static final class Waiter {
+        final Request owner;
+        Waiter next;
+
+        Waiter(Request owner) {
+            this.owner = owner;
+        }
+    }
+
+    /** One parent I/O in progress. Pooled: the data path allocates nothing per I/O but pooled buffers. */
+    private static final class Request implements BdevCompletion, Runnable {
+
+        static final Recycler<Request> POOL = new Recycler<Request>() {
+            @Override
+            protected Request newObject(Handle<Request> handle) {
+                return new Request(handle);
+            }
+        };
+        /** A request that needed more waiters than this (a huge Write Zeroes) does not keep them. */
+        private static final int KEPT_WAITERS = 64;
+
+        private final Recycler.Handle<Request> handle;
+        final BdevIo memberIo = new BdevIo();
+        /** Table writes still awaited, plus one while they are being registered. */
+        private final AtomicInteger pending = new AtomicInteger();
+        private Waiter[] waiters = new Waiter[0];
+        private PiBdev bdev;
+        private BdevIo parent;
+        private ByteBuf scratch;
+        /** WRITE_ZEROES: the first block's protection information, if the caller gave one. */
+        private long zeroesPi;
+        private boolean zeroesPiGiven;
+        private volatile int status;
+
+        Request(Recycler.Handle<Request> handle) {
+            this.handle = handle;
+        }
+
+        void start(PiBdev b, BdevIo io) {
+            bdev = b;
+            parent = io;
+            status = BdevStatus.SUCCESS;
+            int bs = b.blockSize;
+            int n = (int) io.numBlocks();
+            ByteBuf memberBuf = null;
+            switch (io.op()) {
+                case READ:
+                    scratch = PooledByteBufAllocator.DEFAULT.directBuffer(n * bs, n * bs);
+                    memberBuf = scratch;
+                    break;
+                case WRITE: {
+                    scratch = PooledByteBufAllocator.DEFAULT.directBuffer(n * bs, n * bs);
+                    ByteBuf src = io.buffer();
+                    int from = src.readerIndex();
+                    int ext = b.extendedBlockSize();
+                    for (int i = 0; i < n; i++) {
+                        scratch.writeBytes(src, from + i * ext, bs);
+                    }
+                    memberBuf = scratch;
+                    break;
+                }
+                case WRITE_ZEROES:
+                    zeroesPiGiven = io.buffer() != null;
+                    zeroesPi = zeroesPiGiven ? io.buffer().getLong(io.buffer().readerIndex()) : 0L;
+                    break;
+                default:
+                    break;
+            }
+            memberIo.prepare(io.op(), io.offsetBlocks(), io.numBlocks(), memberBuf, io.core(), this, null);
+            b.member.submit(memberIo);
+        }
+
+        @Override
+        public void bdevIoDone(BdevIo io) {
+            int s = io.status();
+            switch (parent.op()) {
+                case READ:
+                    if (s == BdevStatus.SUCCESS) {
+                        interleave();
+                    }
+                    finish(s);
+                    break;
+                case WRITE:
+                case WRITE_ZEROES:
+                case UNMAP:
+                    if (s == BdevStatus.SUCCESS) {
+                        updateTable();
+                        commit();
+                    } else {
+                        finish(s); // the old entries stay: a partly written range fails its guard check
+                    }
+                    break;
+                case FLUSH:
+                default:
+                    finish(s);
+                    break;
+            }
+        }
+
+        /** Data from the member and metadata from the table, block by block, into the parent's buffer. */
+        private void interleave() {
+            PiBdev b = bdev;
+            ByteBuf out = parent.buffer();
+            int bs = b.blockSize;
+            long lba = parent.offsetBlocks();
+            int n = (int) parent.numBlocks();
+            for (int i = 0; i < n; i++) {
+                out.writeBytes(scratch, i * bs, bs);
+                out.writeLong(b.metadata(lba + i));
+            }
+        }
+
+        /** The member has the data: now the in-memory table gets the range's new entries. */
+        private void updateTable() {
+            PiBdev b = bdev;
+            long lba = parent.offsetBlocks();
+            long n = parent.numBlocks();
+            switch (parent.op()) {
+                case WRITE: {
+                    ByteBuf src = parent.buffer();
+                    int ext = b.extendedBlockSize();
+                    int at = src.readerIndex() + b.blockSize;
+                    for (int i = 0; i < n; i++) {
+                        b.setMetadata(lba + i, src.getLong(at + i * ext));
+                    }
+                    break;
+                }
+                case WRITE_ZEROES: {
+                    boolean increment = zeroesPiGiven && b.piType != 3;
+                    long high = zeroesPi & 0xFFFF_FFFF_0000_0000L;
+                    long ref = zeroesPi & 0xFFFF_FFFFL;
+                    for (long i = 0; i < n; i++) {
+                        b.setMetadata(lba + i, increment ? high | ((ref + i) & 0xFFFF_FFFFL) : zeroesPi);
+                    }
+                    break;
+                }
+                default: // UNMAP: deallocated blocks are unwritten ones
+                    for (long i = 0; i < n; i++) {
+                        b.setMetadata(lba + i, -1L);
+                    }
+                    break;
+            }
+        }
+
+        /** Waits for a write of every table block the range touches; the last one completes the parent. */
+        private void commit() {
+            PiBdev b = bdev;
+            long first = parent.offsetBlocks() / b.entriesPerBlock;
+            long last = (parent.offsetBlocks() + parent.numBlocks() - 1) / b.entriesPerBlock;
+            int count = (int) (last - first + 1);
+            if (waiters.length < count) {
+                waiters = new Waiter[count];
+                for (int i = 0; i < count; i++) {
+                    waiters[i] = new Waiter(this);
+                }
+            }
+            pending.set(count + 1);
+            Executor core = parent.core();
+            for (int i = 0; i < count; i++) {
+                b.enqueue((int) (first + i), waiters[i], core);
+            }
+            arrive(core);
+        }
+
+        void fail(int s) {
+            status = s;
+        }
+
+        /** One awaited table write done, on the thread of {@code current}; completes the parent on its own core. */
+        void arrive(Executor current) {
+            if (pending.decrementAndGet() == 0) {
+                if (current == parent.core()) {
+                    finish(status);
+                } else {
+                    parent.core().execute(this);
+                }
+            }
+        }
+
+        /** Completion handed over to the parent's core. */
+        @Override
+        public void run() {
+            finish(status);
+        }
+
+        private void finish(int s) {
+            BdevIo p = parent;
+            parent = null;
+            bdev = null;
+            if (scratch != null) {
+                scratch.release();
+                scratch = null;
+            }
+            if (waiters.length > KEPT_WAITERS) {
+                waiters = new Waiter[0];
+            }
+            handle.recycle(this);
+            p.complete(s);
+        }
+    }
+
+    /**
+     * The writer of one table block while it has updates to carry: each round takes the waiters
+     * queued so far, writes the block from the in-memory table, and completes them.
+     */
+    private static final class Flush implements BdevCompletion {
+
+        static final Recycler<Flush> POOL = new Recycler<Flush>() {
+            @Override
+            protected Flush newObject(Handle<Flush> handle) {
+                return new Flush(handle);
+            }
+        };
+
+        private final Recycler.Handle<Flush> handle;
+        private final BdevIo memberIo = new BdevIo();
+        /** Submitting loop and member completion both increment it; the second one goes on (no recursion, no race). */
+        private final AtomicInteger handoff = new AtomicInteger();
+        private PiBdev bdev;
+        private int tableBlock;
+        private Executor core;
+        private Waiter batch;
+        private ByteBuf scratch;
+        private int roundStatus;
+
+        Flush(Recycler.Handle<Flush> handle) {
+            this.handle = handle;
+        }
+
+        void start(PiBdev b, int t, Executor home) {
+            bdev = b;
+            tableBlock = t;
+            core = home;
+            pump();
+        }
+
+        private void pump() {
+            PiBdev b = bdev;
+            for (;;) {
+                Waiter taken = b.waiters.getAndSet(tableBlock, null);
+                if (taken != null) {
+                    batch = taken;
+                    int bs = b.blockSize;
+                    long at = (long) tableBlock * bs;
+                    scratch = PooledByteBufAllocator.DEFAULT.directBuffer(bs, bs);
+                    scratch.writeBytes(b.table[(int) (at >>> PAGE_SHIFT)], (int) (at & PAGE_MASK), bs);
+                    handoff.set(0);
+                    memberIo.prepare(BdevOp.WRITE, b.dataBlocks + tableBlock, 1, scratch, core, this, null);
+                    b.member.submit(memberIo);
+                    if (handoff.incrementAndGet() == 1) {
+                        return; // the completion goes on from here
+                    }
+                    roundDone();
+                }
+                if (!b.anotherRound(tableBlock)) {
+                    done();
+                    return;
+                }
+            }
+        }
+
+        @Override
+        public void bdevIoDone(BdevIo io) {
+            roundStatus = io.status();
+            if (handoff.incrementAndGet() == 1) {
+                return; // still inside submit: the loop goes on
+            }
+            roundDone();
+            if (bdev.anotherRound(tableBlock)) {
+                pump();
+            } else {
+                done();
+            }
+        }
+
+        private void roundDone() {
+            scratch.release();
+            scratch = null;
+            if (roundStatus != BdevStatus.SUCCESS) {
+                LOG.warn("bdev {}: writing metadata table block {} failed: {}", bdev.name, tableBlock,
+                        BdevStatus.name(roundStatus));
+            }
+            Waiter w = batch;
+            batch = null;
+            while (w != null) {
+                Waiter next = w.next;
+                w.next = null;
+                Request owner = w.owner;
+                if (roundStatus != BdevStatus.SUCCESS) {
+                    owner.fail(roundStatus);
+                }
+                owner.arrive(core); // may recycle owner and its waiters: next was read first
+                w = next;
+            }
+        }
+
+        private void done() {
+            bdev = null;
+            core = null;
+            handle.recycle(this);
+        }
+    }
+}

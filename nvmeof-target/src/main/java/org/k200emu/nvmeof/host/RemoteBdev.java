@@ -152,7 +152,7 @@ public final class RemoteBdev implements Bdev {
         }
         List<HostQueuePair> queues = controller.ioQueues();
         if (queues.isEmpty()) {
-            hold(io, 0);
+            hold(io, 0, 0);
             return;
         }
         HostQueuePair mine = null;
@@ -163,18 +163,21 @@ public final class RemoteBdev implements Bdev {
             }
         }
         if (mine != null) {
-            issue(mine, io, 0);
+            issue(mine, io, 0, 0);
         } else {
             // Not on an initiator loop: hand over to one, chosen by thread for some spread.
             HostQueuePair q = queues.get((int) (Thread.currentThread().getId() % queues.size()));
-            q.eventLoop().execute(() -> issue(q, io, 0));
+            q.eventLoop().execute(() -> issue(q, io, 0, 0));
         }
     }
 
-    /** Sends (part of) an I/O on {@code q}, from {@code doneBytes} on; on q's event loop. */
-    private void issue(HostQueuePair q, BdevIo io, int doneBytes) {
+    /**
+     * Sends (part of) an I/O on {@code q}, from {@code doneBytes} on; on q's event loop.
+     * {@code heldSince}: when the I/O was first held, 0 if it has not been.
+     */
+    private void issue(HostQueuePair q, BdevIo io, int doneBytes, long heldSince) {
         if (!q.isLive()) {
-            hold(io, doneBytes);
+            hold(io, doneBytes, heldSince);
             return;
         }
         HostCommand c = q.acquire();
@@ -271,7 +274,7 @@ public final class RemoteBdev implements Bdev {
             if (io.op() == BdevOp.READ) {
                 io.buffer().writerIndex(io.buffer().writerIndex() - c.received);
             }
-            hold(io, partStart(c, io));
+            hold(io, partStart(c, io), 0);
         } else if (status != 0) {
             finish(io, bdevStatus(status, io.op()));
         } else {
@@ -288,7 +291,7 @@ public final class RemoteBdev implements Bdev {
             ArrayDeque<BdevIo> queued = queueFor(q);
             BdevIo next = queued.poll();
             if (next != null) {
-                issue(q, next, 0);
+                issue(q, next, 0, 0);
             }
         }
     }
@@ -310,21 +313,41 @@ public final class RemoteBdev implements Bdev {
         return (int) ((c.sqe().getLongLE(40) - io.offsetBlocks()) * blockSize);
     }
 
-    private void hold(BdevIo io, int resumeBytes) {
+    /**
+     * Holds an I/O until the association is back, at most the hold timeout counted from
+     * {@code since} (when it was first held; 0: now).
+     */
+    private void hold(BdevIo io, int resumeBytes, long since) {
         if (holdTimeoutNanos == 0) {
             // No waiting (a multipath bdev above fails over to another path instead).
             finish(io, BdevStatus.PATH_ERROR);
             return;
         }
-        held.add(new Held(io, resumeBytes, System.nanoTime()));
-        RemoteController.State state = controller.state();
-        if (state == RemoteController.State.CONNECTED) {
-            resubmitHeld();
-        } else if (state == RemoteController.State.CLOSED) {
-            failHeld();
-        } else {
-            scheduleHoldCheck();
+        long now = System.nanoTime();
+        long first = since != 0 ? since : now;
+        if (now - first > holdTimeoutNanos) {
+            expired(io, now - first);
+            return;
         }
+        held.add(new Held(io, resumeBytes, first));
+        RemoteController.State state = controller.state();
+        if (state == RemoteController.State.CLOSED) {
+            failHeld();
+            return;
+        }
+        if (state == RemoteController.State.CONNECTED) {
+            // Back already, or the controller has not noticed the loss yet (its queues are dead
+            // but it still says connected): try again shortly, not at once, so an I/O does not
+            // spin between a dead queue and here.
+            controller.scheduler().schedule(this::resubmitHeld, 1, TimeUnit.MILLISECONDS);
+        }
+        scheduleHoldCheck();
+    }
+
+    private void expired(BdevIo io, long waitedNanos) {
+        LOG.warn("{}: {} waited {} ms for the remote controller, failing it", name, io.op(),
+                TimeUnit.NANOSECONDS.toMillis(waitedNanos));
+        finish(io, BdevStatus.PATH_ERROR);
     }
 
     private void scheduleHoldCheck() {
@@ -338,9 +361,7 @@ public final class RemoteBdev implements Bdev {
         for (Held h : held) {
             if (now - h.sinceNanos() > holdTimeoutNanos) {
                 if (held.remove(h)) {
-                    LOG.warn("{}: {} waited {} ms for the remote controller, failing it", name, h.io().op(),
-                            TimeUnit.NANOSECONDS.toMillis(now - h.sinceNanos()));
-                    finish(h.io(), BdevStatus.PATH_ERROR);
+                    expired(h.io(), now - h.sinceNanos());
                 }
             } else {
                 left = true;
@@ -356,7 +377,8 @@ public final class RemoteBdev implements Bdev {
         while ((h = held.poll()) != null) {
             BdevIo io = h.io();
             int resume = h.resumeBytes();
-            io.core().execute(() -> submitAgain(io, resume));
+            long since = h.sinceNanos();
+            io.core().execute(() -> submitAgain(io, resume, since));
         }
     }
 
@@ -368,10 +390,10 @@ public final class RemoteBdev implements Bdev {
     }
 
     /** A held I/O goes out again from its own core (it was validated already). */
-    private void submitAgain(BdevIo io, int resumeBytes) {
+    private void submitAgain(BdevIo io, int resumeBytes, long heldSince) {
         List<HostQueuePair> queues = controller.ioQueues();
         if (queues.isEmpty()) {
-            hold(io, resumeBytes);
+            hold(io, resumeBytes, heldSince);
             return;
         }
         HostQueuePair q = queues.get((int) (Thread.currentThread().getId() % queues.size()));
@@ -382,9 +404,9 @@ public final class RemoteBdev implements Bdev {
         }
         HostQueuePair target = q;
         if (target.eventLoop().inEventLoop()) {
-            issue(target, io, resumeBytes);
+            issue(target, io, resumeBytes, heldSince);
         } else {
-            target.eventLoop().execute(() -> issue(target, io, resumeBytes));
+            target.eventLoop().execute(() -> issue(target, io, resumeBytes, heldSince));
         }
     }
 

@@ -1,12 +1,10 @@
 package org.k200emu.bdev.ec;
 
 import io.netty.buffer.ByteBuf;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.k200emu.bdev.gf.Gf256;
+import org.k200emu.bdev.gf.Gf256Region;
 
 /**
  * A systematic k+m Reed-Solomon erasure code over {@link Gf256}: k data shards are kept as they
@@ -36,7 +34,6 @@ public final class ReedSolomon {
     /** Columns coded per pass: keeps a chunk of every shard in L1. */
     private static final int CHUNK = 4096;
     private static final int PLAN_SLOTS = 1024;
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final int k;
     private final int m;
@@ -45,6 +42,8 @@ public final class ReedSolomon {
     private final byte[][] matrix;
     /** The parity rows of {@link #matrix}. */
     private final byte[][] parityRows;
+    /** The bit planes of each parity row ({@link Gf256Region#levels}), for the coding loops. */
+    private final int[][][] parityLevels;
     private final AtomicReferenceArray<DecodePlan> plans = new AtomicReferenceArray<>(PLAN_SLOTS);
     private final ThreadLocal<Workspace> workspaces;
 
@@ -58,6 +57,10 @@ public final class ReedSolomon {
         this.m = parityShards;
         this.n = dataShards + parityShards;
         this.parityRows = cauchy(k, m);
+        this.parityLevels = new int[m][][];
+        for (int p = 0; p < m; p++) {
+            parityLevels[p] = Gf256Region.levels(parityRows[p]);
+        }
         this.matrix = new byte[n][];
         for (int i = 0; i < k; i++) {
             matrix[i] = new byte[k];
@@ -67,7 +70,8 @@ public final class ReedSolomon {
             matrix[k + p] = parityRows[p];
         }
         int shards = n;
-        this.workspaces = ThreadLocal.withInitial(() -> new Workspace(shards));
+        int sources = k;
+        this.workspaces = ThreadLocal.withInitial(() -> new Workspace(shards, sources));
     }
 
     /** The scaled Cauchy matrix: 1 / (x_p + y_j) with x_p = k + p and y_j = j, all distinct. */
@@ -139,12 +143,13 @@ public final class ReedSolomon {
             if (out != null) {
                 checkRange(out.length, offset, length, k + p);
                 w.rows[outs] = parityRows[p];
+                w.levels[outs] = parityLevels[p];
                 w.outArrays[outs] = out;
                 w.outOffsets[outs] = offset;
                 outs++;
             }
         }
-        code(w.rows, outs, w.inArrays, w.inOffsets, w.outArrays, w.outOffsets, length);
+        code(w, outs, w.inArrays, w.inOffsets, w.outArrays, w.outOffsets, length);
         w.forget();
     }
 
@@ -164,6 +169,7 @@ public final class ReedSolomon {
         for (int p = 0; p < m; p++) {
             if (shards[k + p] != null) {
                 w.rows[outs] = parityRows[p];
+                w.levels[outs] = parityLevels[p];
                 w.outBufs[outs] = shards[k + p];
                 w.outBufOffsets[outs] = offsets[k + p];
                 outs++;
@@ -195,12 +201,13 @@ public final class ReedSolomon {
             if (!present[i] && shards[i] != null) {
                 checkRange(shards[i].length, offset, length, i);
                 w.rows[outs] = plan.rows[i];
+                w.levels[outs] = plan.levels[i];
                 w.outArrays[outs] = shards[i];
                 w.outOffsets[outs] = offset;
                 outs++;
             }
         }
-        code(w.rows, outs, w.inArrays, w.inOffsets, w.outArrays, w.outOffsets, length);
+        code(w, outs, w.inArrays, w.inOffsets, w.outArrays, w.outOffsets, length);
         w.forget();
     }
 
@@ -218,6 +225,7 @@ public final class ReedSolomon {
         for (int i = 0; i < n; i++) {
             if (!present[i] && shards[i] != null) {
                 w.rows[outs] = plan.rows[i];
+                w.levels[outs] = plan.levels[i];
                 w.outBufs[outs] = shards[i];
                 w.outBufOffsets[outs] = offsets[i];
                 outs++;
@@ -279,6 +287,7 @@ public final class ReedSolomon {
         // decode maps the used shards to the data shards; a parity row times it maps them to that parity.
         byte[][] decode = Gf256.invert(sub);
         byte[][] rows = new byte[n][];
+        int[][][] levels = new int[n][][];
         for (int i = 0; i < n; i++) {
             if (present[i]) {
                 continue;
@@ -288,8 +297,9 @@ public final class ReedSolomon {
             } else {
                 rows[i] = Gf256.multiply(new byte[][] {parityRows[i - k]}, decode)[0];
             }
+            levels[i] = Gf256Region.levels(rows[i]);
         }
-        return new DecodePlan(w0, w1, w2, w3, used, rows);
+        return new DecodePlan(w0, w1, w2, w3, used, rows, levels);
     }
 
     // ---------------------------------------------------------------- coding loops
@@ -329,7 +339,7 @@ public final class ReedSolomon {
                     w.outOffsets[t] = 0;
                 }
             }
-            code(w.rows, outs, w.inArrays, w.inOffsets, w.outArrays, w.outOffsets, len);
+            code(w, outs, w.inArrays, w.inOffsets, w.outArrays, w.outOffsets, len);
             for (int t = 0; t < outs; t++) {
                 ByteBuf b = w.outBufs[t];
                 if (!b.hasArray()) {
@@ -341,108 +351,36 @@ public final class ReedSolomon {
 
     /**
      * out[t] = sum over j of rows[t][j] * in[j], for {@code outs} outputs over {@code length}
-     * bytes, one chunk of columns at a time, each input read once per chunk.
+     * bytes, one chunk of columns at a time: each input chunk is read once into packed words,
+     * then each output is their dot product with its row ({@link Gf256Region#dotProduct}), written
+     * out once. A tail of fewer than eight bytes goes byte by byte.
      */
-    private void code(byte[][] rows, int outs, byte[][] in, int[] inOff, byte[][] out, int[] outOff, int length) {
+    private void code(Workspace w, int outs, byte[][] in, int[] inOff, byte[][] out, int[] outOff, int length) {
         if (length < 0) {
             throw new IllegalArgumentException("negative length");
         }
         for (int c = 0; c < length; c += CHUNK) {
             int len = Math.min(CHUNK, length - c);
-            for (int j = 0; j < k; j++) {
-                byte[] src = in[j];
-                int s = inOff[j] + c;
-                int pairWith = -1; // an output with a general coefficient waiting for a partner
+            int words = len >>> 3;
+            if (words > 0) {
+                for (int j = 0; j < k; j++) {
+                    Gf256Region.load(w.staged[j], in[j], inOff[j] + c, words);
+                }
                 for (int t = 0; t < outs; t++) {
-                    int coef = rows[t][j] & 0xff;
-                    byte[] dst = out[t];
-                    int d = outOff[t] + c;
-                    if (j == 0) {
-                        mulSet(coef, src, s, dst, d, len);
-                    } else if (coef <= 1) {
-                        mulXor(coef, src, s, dst, d, len);
-                    } else if (pairWith < 0) {
-                        pairWith = t;
-                    } else {
-                        mulXor2(coef, rows[pairWith][j] & 0xff, src, s, dst, d, out[pairWith],
-                                outOff[pairWith] + c, len);
-                        pairWith = -1;
+                    Gf256Region.dotProduct(w.acc, w.levels[t], w.staged, words);
+                    Gf256Region.store(w.acc, out[t], outOff[t] + c, words);
+                }
+            }
+            for (int i = c + 8 * words; i < c + len; i++) {
+                for (int t = 0; t < outs; t++) {
+                    byte[] row = w.rows[t];
+                    int acc = 0;
+                    for (int j = 0; j < k; j++) {
+                        acc ^= Gf256.mul(row[j], in[j][inOff[j] + i]);
                     }
-                }
-                if (pairWith >= 0) {
-                    mulXor(rows[pairWith][j] & 0xff, src, s, out[pairWith], outOff[pairWith] + c, len);
+                    out[t][outOff[t] + i] = (byte) acc;
                 }
             }
-        }
-    }
-
-    /** Two outputs from one input: each source byte is loaded and split once for both tables. */
-    private static void mulXor2(int coefA, int coefB, byte[] src, int s, byte[] dstA, int a, byte[] dstB, int b,
-                                int len) {
-        byte[] rowA = Gf256.row(coefA);
-        byte[] rowB = Gf256.row(coefB);
-        int i = 0;
-        for (; i + 8 <= len; i += 8) {
-            long v = (long) LONGS.get(src, s + i);
-            long ra = 0;
-            long rb = 0;
-            for (int shift = 0; shift < 64; shift += 8) {
-                int x = (int) (v >>> shift) & 0xff;
-                ra |= (rowA[x] & 0xffL) << shift;
-                rb |= (rowB[x] & 0xffL) << shift;
-            }
-            LONGS.set(dstA, a + i, (long) LONGS.get(dstA, a + i) ^ ra);
-            LONGS.set(dstB, b + i, (long) LONGS.get(dstB, b + i) ^ rb);
-        }
-        for (; i < len; i++) {
-            int x = src[s + i] & 0xff;
-            dstA[a + i] ^= rowA[x];
-            dstB[b + i] ^= rowB[x];
-        }
-    }
-
-    private static void mulSet(int coef, byte[] src, int s, byte[] dst, int d, int len) {
-        if (coef == 0) {
-            Arrays.fill(dst, d, d + len, (byte) 0);
-        } else if (coef == 1) {
-            System.arraycopy(src, s, dst, d, len);
-        } else {
-            byte[] row = Gf256.row(coef);
-            for (int i = 0; i < len; i++) {
-                dst[d + i] = row[src[s + i] & 0xff];
-            }
-        }
-    }
-
-    private static void mulXor(int coef, byte[] src, int s, byte[] dst, int d, int len) {
-        if (coef == 0) {
-            return;
-        }
-        int i = 0;
-        if (coef == 1) {
-            for (; i + 8 <= len; i += 8) {
-                LONGS.set(dst, d + i, (long) LONGS.get(dst, d + i) ^ (long) LONGS.get(src, s + i));
-            }
-            for (; i < len; i++) {
-                dst[d + i] ^= src[s + i];
-            }
-            return;
-        }
-        byte[] row = Gf256.row(coef);
-        for (; i + 8 <= len; i += 8) {
-            long v = (long) LONGS.get(src, s + i);
-            long r = (row[(int) v & 0xff] & 0xffL)
-                    | (row[(int) (v >>> 8) & 0xff] & 0xffL) << 8
-                    | (row[(int) (v >>> 16) & 0xff] & 0xffL) << 16
-                    | (row[(int) (v >>> 24) & 0xff] & 0xffL) << 24
-                    | (row[(int) (v >>> 32) & 0xff] & 0xffL) << 32
-                    | (row[(int) (v >>> 40) & 0xff] & 0xffL) << 40
-                    | (row[(int) (v >>> 48) & 0xff] & 0xffL) << 48
-                    | (row[(int) (v >>> 56) & 0xff] & 0xffL) << 56;
-            LONGS.set(dst, d + i, (long) LONGS.get(dst, d + i) ^ r);
-        }
-        for (; i < len; i++) {
-            dst[d + i] ^= row[src[s + i] & 0xff];
         }
     }
 
@@ -485,20 +423,28 @@ public final class ReedSolomon {
         final int[] used;
         /** rows[i] for each missing shard i (null for present ones). */
         final byte[][] rows;
+        /** The bit planes of rows[i]. */
+        final int[][][] levels;
 
-        DecodePlan(long w0, long w1, long w2, long w3, int[] used, byte[][] rows) {
+        DecodePlan(long w0, long w1, long w2, long w3, int[] used, byte[][] rows, int[][][] levels) {
             this.w0 = w0;
             this.w1 = w1;
             this.w2 = w2;
             this.w3 = w3;
             this.used = used;
             this.rows = rows;
+            this.levels = levels;
         }
     }
 
     /** Per-thread argument arrays and staging chunks, so that a call allocates nothing. */
     private static final class Workspace {
         final byte[][] rows;
+        final int[][][] levels;
+        /** A chunk of each source, as packed words. */
+        final long[][] staged;
+        /** The output being computed. */
+        final long[] acc;
         final byte[][] inArrays;
         final int[] inOffsets;
         final byte[][] outArrays;
@@ -510,8 +456,11 @@ public final class ReedSolomon {
         final byte[][] stageIn;
         final byte[][] stageOut;
 
-        Workspace(int n) {
+        Workspace(int n, int k) {
             rows = new byte[n][];
+            levels = new int[n][][];
+            staged = new long[k][CHUNK / 8];
+            acc = new long[CHUNK / 8];
             inArrays = new byte[n][];
             inOffsets = new int[n];
             outArrays = new byte[n][];
@@ -540,6 +489,8 @@ public final class ReedSolomon {
             Arrays.fill(outArrays, null);
             Arrays.fill(inBufs, null);
             Arrays.fill(outBufs, null);
+            Arrays.fill(rows, null);
+            Arrays.fill(levels, null);
         }
     }
 }

@@ -22,8 +22,10 @@ import org.k200emu.bdev.gf.Gf256Region;
 final class ParityMath {
 
     /** Bytes per chunk: the accumulators and a chunk of each source stay in the L1 cache. */
-    static final int CHUNK = 4096;
+    static final int CHUNK = 16384;
     private static final int WORDS = CHUNK / 8;
+    /** Stands in for the missing members of a group of four strips; never written. */
+    private static final byte[] ZERO = new byte[CHUNK];
 
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -105,6 +107,13 @@ final class ParityMath {
         if (p == null && q == null) {
             return;
         }
+        if (p != null) {
+            parity(data, offs, k, zeroMask, len, p, pOff);
+            if (q == null) {
+                return;
+            }
+            p = null;
+        }
         long[][] scratch = SCRATCH.get();
         long[] pAcc = scratch[0];
         long[] qAcc = scratch[1];
@@ -153,6 +162,78 @@ final class ParityMath {
         }
         if (whole < len) {
             syndromeTail(data, offs, k, zeroMask, whole, len, p, pOff, q, qOff);
+        }
+    }
+
+    /**
+     * P alone: four strips per pass, eight bytes at a time, chunk by chunk. A plain scalar loop
+     * over four sources measured faster here than one vectorised pass per strip (each pass reads
+     * and writes the accumulator again).
+     */
+    private static void parity(byte[][] data, int[] offs, int k, long zeroMask, int len, byte[] p, int pOff) {
+        int whole = len & ~7;
+        for (int at = 0; at < whole; at += CHUNK) {
+            int n = Math.min(CHUNK, whole - at);
+            boolean first = true;
+            int d = 0;
+            while (d < k || first) {
+                byte[] a = ZERO;
+                byte[] b = ZERO;
+                byte[] c = ZERO;
+                byte[] e = ZERO;
+                int ao = 0;
+                int bo = 0;
+                int co = 0;
+                int eo = 0;
+                int found = 0;
+                for (; d < k && found < 4; d++) {
+                    byte[] arr = data[d];
+                    if (arr == null || (zeroMask & (1L << d)) != 0) {
+                        continue;
+                    }
+                    int o = offs[d] + at;
+                    switch (found++) {
+                        case 0:
+                            a = arr;
+                            ao = o;
+                            break;
+                        case 1:
+                            b = arr;
+                            bo = o;
+                            break;
+                        case 2:
+                            c = arr;
+                            co = o;
+                            break;
+                        default:
+                            e = arr;
+                            eo = o;
+                            break;
+                    }
+                }
+                if (found == 0 && !first) {
+                    break;
+                }
+                xor4(first, n, p, pOff + at, a, ao, b, bo, c, co, e, eo);
+                first = false;
+            }
+        }
+        if (whole < len) {
+            syndromeTail(data, offs, k, zeroMask, whole, len, p, pOff, null, 0);
+        }
+    }
+
+    /** {@code p = (first ? 0 : p) ^ a ^ b ^ c ^ e} over {@code n} bytes, a multiple of 8. */
+    private static void xor4(boolean first, int n, byte[] p, int po, byte[] a, int ao, byte[] b, int bo,
+                             byte[] c, int co, byte[] e, int eo) {
+        if (first) {
+            for (int i = 0; i < n; i += 8) {
+                set(p, po + i, get(a, ao + i) ^ get(b, bo + i) ^ get(c, co + i) ^ get(e, eo + i));
+            }
+        } else {
+            for (int i = 0; i < n; i += 8) {
+                set(p, po + i, get(p, po + i) ^ get(a, ao + i) ^ get(b, bo + i) ^ get(c, co + i) ^ get(e, eo + i));
+            }
         }
     }
 

@@ -18,12 +18,14 @@ import org.k200emu.bdev.gf.Gf256Region;
  * the first column is all ones): scaling rows or columns by non-zero factors keeps that property,
  * and it makes the first parity a plain XOR, the cheapest row to compute.
  *
- * <p>The coding loops multiply through one 256-entry row of the product table per coefficient,
- * reading the source and updating the output eight bytes at a time, and serve two outputs per
- * pass over a source (each source byte is loaded and split once for both table rows); where the
- * coefficient is one they just XOR eight bytes at a time. They work on a column chunk at a time
- * so the chunk of every shard stays in the first-level cache. {@link ByteBuf} shards without
- * a backing array are staged through per-thread arrays. Reconstruction inverts the submatrix of
+ * <p>The coding loops work on a column chunk at a time: the chunk of each data (or surviving)
+ * shard is read once into per-thread packed words, then each output is the dot product of those
+ * with its row, built by Horner's rule over the bit planes of the row ({@link Gf256Region}: one
+ * pass per plane, {@code acc = 2 acc ^ the sources whose coefficient has that bit}, up to four
+ * sources XORed per pass, in loops C2 turns into SIMD code), and written out once. The bit
+ * planes of every row are computed once, with the code or the decode plan. A tail of fewer than
+ * eight bytes goes byte by byte through {@link Gf256#mul}. {@link ByteBuf} shards without a
+ * backing array are staged through per-thread arrays. Reconstruction inverts the submatrix of
  * the surviving shards once per erasure pattern and keeps the result in a small lock-free cache.
  * Nothing is allocated per call beyond that cache entry (and a thread's first workspace).
  *

@@ -22,7 +22,7 @@ import org.k200emu.bdev.gf.Gf256Region;
 final class ParityMath {
 
     /** Bytes per chunk: the accumulators and a chunk of each source stay in the L1 cache. */
-    static final int CHUNK = 16384;
+    static final int CHUNK = 4096;
     private static final int WORDS = CHUNK / 8;
     /** Stands in for the missing members of a group of four strips; never written. */
     private static final byte[] ZERO = new byte[CHUNK];

@@ -33,13 +33,18 @@ import org.k200emu.bdev.gf.Gf256Region;
  */
 public final class ReedSolomon {
 
-    /** Columns coded per pass: keeps a chunk of every shard in L1. */
-    private static final int CHUNK = 4096;
+    /** The packed chunks of all sources together take at most this many bytes (half of a 32 KiB L1 data cache). */
+    private static final int STAGED_BYTES = 16384;
+    /** Bounds of the chunk: at least 512 columns so a pass does not cost more to set up than to run. */
+    private static final int MIN_CHUNK = 512;
+    private static final int MAX_CHUNK = 4096;
     private static final int PLAN_SLOTS = 1024;
 
     private final int k;
     private final int m;
     private final int n;
+    /** Columns coded per pass, a multiple of 256: the packed chunks of the k sources fit {@link #STAGED_BYTES}. */
+    private final int chunk;
     /** n x k: identity rows, then the parity rows. */
     private final byte[][] matrix;
     /** The parity rows of {@link #matrix}. */
@@ -58,6 +63,7 @@ public final class ReedSolomon {
         this.k = dataShards;
         this.m = parityShards;
         this.n = dataShards + parityShards;
+        this.chunk = Math.max(MIN_CHUNK, Math.min(MAX_CHUNK, (STAGED_BYTES / k) & ~255));
         this.parityRows = cauchy(k, m);
         this.parityLevels = new int[m][][];
         for (int p = 0; p < m; p++) {
@@ -73,7 +79,8 @@ public final class ReedSolomon {
         }
         int shards = n;
         int sources = k;
-        this.workspaces = ThreadLocal.withInitial(() -> new Workspace(shards, sources));
+        int columns = chunk;
+        this.workspaces = ThreadLocal.withInitial(() -> new Workspace(shards, sources, columns));
     }
 
     /** The scaled Cauchy matrix: 1 / (x_p + y_j) with x_p = k + p and y_j = j, all distinct. */
@@ -317,8 +324,8 @@ public final class ReedSolomon {
         for (int t = 0; t < outs; t++) {
             checkBuffer(w.outBufs[t], w.outBufOffsets[t], length, k + t);
         }
-        for (int c = 0; c < length; c += CHUNK) {
-            int len = Math.min(CHUNK, length - c);
+        for (int c = 0; c < length; c += chunk) {
+            int len = Math.min(chunk, length - c);
             for (int j = 0; j < k; j++) {
                 ByteBuf b = w.inBufs[j];
                 if (b.hasArray()) {
@@ -361,8 +368,8 @@ public final class ReedSolomon {
         if (length < 0) {
             throw new IllegalArgumentException("negative length");
         }
-        for (int c = 0; c < length; c += CHUNK) {
-            int len = Math.min(CHUNK, length - c);
+        for (int c = 0; c < length; c += chunk) {
+            int len = Math.min(chunk, length - c);
             int words = len >>> 3;
             if (words > 0) {
                 for (int j = 0; j < k; j++) {
@@ -458,11 +465,14 @@ public final class ReedSolomon {
         final byte[][] stageIn;
         final byte[][] stageOut;
 
-        Workspace(int n, int k) {
+        final int chunk;
+
+        Workspace(int n, int k, int chunk) {
+            this.chunk = chunk;
             rows = new byte[n][];
             levels = new int[n][][];
-            staged = new long[k][CHUNK / 8];
-            acc = new long[CHUNK / 8];
+            staged = new long[k][chunk / 8];
+            acc = new long[chunk / 8];
             inArrays = new byte[n][];
             inOffsets = new int[n];
             outArrays = new byte[n][];
@@ -479,7 +489,7 @@ public final class ReedSolomon {
         byte[] stage(byte[][] stages, int i) {
             byte[] s = stages[i];
             if (s == null) {
-                s = new byte[CHUNK];
+                s = new byte[chunk];
                 stages[i] = s;
             }
             return s;

@@ -109,7 +109,8 @@ class Gf256RegionTest {
             long[] q = start.clone();
             long[] p = words(random(r, 8 * words), 0, words);
             long[] p0 = p.clone();
-            Gf256Region.xorTwiceXor(p, q, src, off, words);
+            Gf256Region.xor(p, src, off, words);
+            Gf256Region.twiceXor(q, src, off, words);
             long[] q2 = start.clone();
             Gf256Region.twiceXor(q2, src, off, words);
             long[] q3 = start.clone();

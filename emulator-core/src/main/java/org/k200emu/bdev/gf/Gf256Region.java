@@ -20,7 +20,7 @@ import java.util.Arrays;
  * c is Horner's rule over the bits of c, one pass per bit: {@code acc = 2 acc ^ (bit ? src : 0)}.
  * A dot product {@code sum c_j src_j} is the same over all sources at once, one pass per bit
  * plane with up to four sources XORed per pass ({@link #levels}). (Padding every group to four
- * sources with zero words, one loop shape instead of twelve, gave steadier but lower figures:
+ * sources with zero words, one loop shape instead of a dozen, gave steadier but lower figures:
  * 4+2 encode about 10 GB/s every run against 12-14 GB/s in most runs.)
  *
  * <p>Lengths are in words (longs); byte offsets need no alignment. Callers handle a tail of

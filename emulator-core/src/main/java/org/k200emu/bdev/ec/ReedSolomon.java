@@ -1,12 +1,10 @@
 package org.k200emu.bdev.ec;
 
 import io.netty.buffer.ByteBuf;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.k200emu.bdev.gf.Gf256;
+import org.k200emu.bdev.gf.Gf256Region;
 
 /**
  * A systematic k+m Reed-Solomon erasure code over {@link Gf256}: k data shards are kept as they
@@ -20,12 +18,14 @@ import org.k200emu.bdev.gf.Gf256;
  * the first column is all ones): scaling rows or columns by non-zero factors keeps that property,
  * and it makes the first parity a plain XOR, the cheapest row to compute.
  *
- * <p>The coding loops multiply through one 256-entry row of the product table per coefficient,
- * reading the source and updating the output eight bytes at a time, and serve two outputs per
- * pass over a source (each source byte is loaded and split once for both table rows); where the
- * coefficient is one they just XOR eight bytes at a time. They work on a column chunk at a time
- * so the chunk of every shard stays in the first-level cache. {@link ByteBuf} shards without
- * a backing array are staged through per-thread arrays. Reconstruction inverts the submatrix of
+ * <p>The coding loops work on a column chunk at a time: the chunk of each data (or surviving)
+ * shard is read once into per-thread packed words, then each output is the dot product of those
+ * with its row, built by Horner's rule over the bit planes of the row ({@link Gf256Region}: one
+ * pass per plane, {@code acc = 2 acc ^ the sources whose coefficient has that bit}, up to four
+ * sources XORed per pass, in loops C2 turns into SIMD code), and written out once. The bit
+ * planes of every row are computed once, with the code or the decode plan. A tail of fewer than
+ * eight bytes goes byte by byte through {@link Gf256#mul}. {@link ByteBuf} shards without a
+ * backing array are staged through per-thread arrays. Reconstruction inverts the submatrix of
  * the surviving shards once per erasure pattern and keeps the result in a small lock-free cache.
  * Nothing is allocated per call beyond that cache entry (and a thread's first workspace).
  *
@@ -33,18 +33,24 @@ import org.k200emu.bdev.gf.Gf256;
  */
 public final class ReedSolomon {
 
-    /** Columns coded per pass: keeps a chunk of every shard in L1. */
-    private static final int CHUNK = 4096;
+    /** The packed chunks of all sources together take at most this many bytes (half of a 32 KiB L1 data cache). */
+    private static final int STAGED_BYTES = 16384;
+    /** Bounds of the chunk: at least 512 columns so a pass does not cost more to set up than to run. */
+    private static final int MIN_CHUNK = 512;
+    private static final int MAX_CHUNK = 4096;
     private static final int PLAN_SLOTS = 1024;
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final int k;
     private final int m;
     private final int n;
+    /** Columns coded per pass, a multiple of 256: the packed chunks of the k sources fit {@link #STAGED_BYTES}. */
+    private final int chunk;
     /** n x k: identity rows, then the parity rows. */
     private final byte[][] matrix;
     /** The parity rows of {@link #matrix}. */
     private final byte[][] parityRows;
+    /** The bit planes of each parity row ({@link Gf256Region#levels}), for the coding loops. */
+    private final int[][][] parityLevels;
     private final AtomicReferenceArray<DecodePlan> plans = new AtomicReferenceArray<>(PLAN_SLOTS);
     private final ThreadLocal<Workspace> workspaces;
 
@@ -57,7 +63,12 @@ public final class ReedSolomon {
         this.k = dataShards;
         this.m = parityShards;
         this.n = dataShards + parityShards;
+        this.chunk = Math.max(MIN_CHUNK, Math.min(MAX_CHUNK, (STAGED_BYTES / k) & ~255));
         this.parityRows = cauchy(k, m);
+        this.parityLevels = new int[m][][];
+        for (int p = 0; p < m; p++) {
+            parityLevels[p] = Gf256Region.levels(parityRows[p]);
+        }
         this.matrix = new byte[n][];
         for (int i = 0; i < k; i++) {
             matrix[i] = new byte[k];
@@ -67,7 +78,9 @@ public final class ReedSolomon {
             matrix[k + p] = parityRows[p];
         }
         int shards = n;
-        this.workspaces = ThreadLocal.withInitial(() -> new Workspace(shards));
+        int sources = k;
+        int columns = chunk;
+        this.workspaces = ThreadLocal.withInitial(() -> new Workspace(shards, sources, columns));
     }
 
     /** The scaled Cauchy matrix: 1 / (x_p + y_j) with x_p = k + p and y_j = j, all distinct. */
@@ -139,12 +152,13 @@ public final class ReedSolomon {
             if (out != null) {
                 checkRange(out.length, offset, length, k + p);
                 w.rows[outs] = parityRows[p];
+                w.levels[outs] = parityLevels[p];
                 w.outArrays[outs] = out;
                 w.outOffsets[outs] = offset;
                 outs++;
             }
         }
-        code(w.rows, outs, w.inArrays, w.inOffsets, w.outArrays, w.outOffsets, length);
+        code(w, outs, w.inArrays, w.inOffsets, w.outArrays, w.outOffsets, length);
         w.forget();
     }
 
@@ -164,6 +178,7 @@ public final class ReedSolomon {
         for (int p = 0; p < m; p++) {
             if (shards[k + p] != null) {
                 w.rows[outs] = parityRows[p];
+                w.levels[outs] = parityLevels[p];
                 w.outBufs[outs] = shards[k + p];
                 w.outBufOffsets[outs] = offsets[k + p];
                 outs++;
@@ -195,12 +210,13 @@ public final class ReedSolomon {
             if (!present[i] && shards[i] != null) {
                 checkRange(shards[i].length, offset, length, i);
                 w.rows[outs] = plan.rows[i];
+                w.levels[outs] = plan.levels[i];
                 w.outArrays[outs] = shards[i];
                 w.outOffsets[outs] = offset;
                 outs++;
             }
         }
-        code(w.rows, outs, w.inArrays, w.inOffsets, w.outArrays, w.outOffsets, length);
+        code(w, outs, w.inArrays, w.inOffsets, w.outArrays, w.outOffsets, length);
         w.forget();
     }
 
@@ -218,6 +234,7 @@ public final class ReedSolomon {
         for (int i = 0; i < n; i++) {
             if (!present[i] && shards[i] != null) {
                 w.rows[outs] = plan.rows[i];
+                w.levels[outs] = plan.levels[i];
                 w.outBufs[outs] = shards[i];
                 w.outBufOffsets[outs] = offsets[i];
                 outs++;
@@ -279,6 +296,7 @@ public final class ReedSolomon {
         // decode maps the used shards to the data shards; a parity row times it maps them to that parity.
         byte[][] decode = Gf256.invert(sub);
         byte[][] rows = new byte[n][];
+        int[][][] levels = new int[n][][];
         for (int i = 0; i < n; i++) {
             if (present[i]) {
                 continue;
@@ -288,8 +306,9 @@ public final class ReedSolomon {
             } else {
                 rows[i] = Gf256.multiply(new byte[][] {parityRows[i - k]}, decode)[0];
             }
+            levels[i] = Gf256Region.levels(rows[i]);
         }
-        return new DecodePlan(w0, w1, w2, w3, used, rows);
+        return new DecodePlan(w0, w1, w2, w3, used, rows, levels);
     }
 
     // ---------------------------------------------------------------- coding loops
@@ -305,8 +324,8 @@ public final class ReedSolomon {
         for (int t = 0; t < outs; t++) {
             checkBuffer(w.outBufs[t], w.outBufOffsets[t], length, k + t);
         }
-        for (int c = 0; c < length; c += CHUNK) {
-            int len = Math.min(CHUNK, length - c);
+        for (int c = 0; c < length; c += chunk) {
+            int len = Math.min(chunk, length - c);
             for (int j = 0; j < k; j++) {
                 ByteBuf b = w.inBufs[j];
                 if (b.hasArray()) {
@@ -329,7 +348,7 @@ public final class ReedSolomon {
                     w.outOffsets[t] = 0;
                 }
             }
-            code(w.rows, outs, w.inArrays, w.inOffsets, w.outArrays, w.outOffsets, len);
+            code(w, outs, w.inArrays, w.inOffsets, w.outArrays, w.outOffsets, len);
             for (int t = 0; t < outs; t++) {
                 ByteBuf b = w.outBufs[t];
                 if (!b.hasArray()) {
@@ -341,108 +360,36 @@ public final class ReedSolomon {
 
     /**
      * out[t] = sum over j of rows[t][j] * in[j], for {@code outs} outputs over {@code length}
-     * bytes, one chunk of columns at a time, each input read once per chunk.
+     * bytes, one chunk of columns at a time: each input chunk is read once into packed words,
+     * then each output is their dot product with its row ({@link Gf256Region#dotProduct}), written
+     * out once. A tail of fewer than eight bytes goes byte by byte.
      */
-    private void code(byte[][] rows, int outs, byte[][] in, int[] inOff, byte[][] out, int[] outOff, int length) {
+    private void code(Workspace w, int outs, byte[][] in, int[] inOff, byte[][] out, int[] outOff, int length) {
         if (length < 0) {
             throw new IllegalArgumentException("negative length");
         }
-        for (int c = 0; c < length; c += CHUNK) {
-            int len = Math.min(CHUNK, length - c);
-            for (int j = 0; j < k; j++) {
-                byte[] src = in[j];
-                int s = inOff[j] + c;
-                int pairWith = -1; // an output with a general coefficient waiting for a partner
+        for (int c = 0; c < length; c += chunk) {
+            int len = Math.min(chunk, length - c);
+            int words = len >>> 3;
+            if (words > 0) {
+                for (int j = 0; j < k; j++) {
+                    Gf256Region.load(w.staged[j], in[j], inOff[j] + c, words);
+                }
                 for (int t = 0; t < outs; t++) {
-                    int coef = rows[t][j] & 0xff;
-                    byte[] dst = out[t];
-                    int d = outOff[t] + c;
-                    if (j == 0) {
-                        mulSet(coef, src, s, dst, d, len);
-                    } else if (coef <= 1) {
-                        mulXor(coef, src, s, dst, d, len);
-                    } else if (pairWith < 0) {
-                        pairWith = t;
-                    } else {
-                        mulXor2(coef, rows[pairWith][j] & 0xff, src, s, dst, d, out[pairWith],
-                                outOff[pairWith] + c, len);
-                        pairWith = -1;
+                    Gf256Region.dotProduct(w.acc, w.levels[t], w.staged, words);
+                    Gf256Region.store(w.acc, out[t], outOff[t] + c, words);
+                }
+            }
+            for (int i = c + 8 * words; i < c + len; i++) {
+                for (int t = 0; t < outs; t++) {
+                    byte[] row = w.rows[t];
+                    int acc = 0;
+                    for (int j = 0; j < k; j++) {
+                        acc ^= Gf256.mul(row[j], in[j][inOff[j] + i]);
                     }
-                }
-                if (pairWith >= 0) {
-                    mulXor(rows[pairWith][j] & 0xff, src, s, out[pairWith], outOff[pairWith] + c, len);
+                    out[t][outOff[t] + i] = (byte) acc;
                 }
             }
-        }
-    }
-
-    /** Two outputs from one input: each source byte is loaded and split once for both tables. */
-    private static void mulXor2(int coefA, int coefB, byte[] src, int s, byte[] dstA, int a, byte[] dstB, int b,
-                                int len) {
-        byte[] rowA = Gf256.row(coefA);
-        byte[] rowB = Gf256.row(coefB);
-        int i = 0;
-        for (; i + 8 <= len; i += 8) {
-            long v = (long) LONGS.get(src, s + i);
-            long ra = 0;
-            long rb = 0;
-            for (int shift = 0; shift < 64; shift += 8) {
-                int x = (int) (v >>> shift) & 0xff;
-                ra |= (rowA[x] & 0xffL) << shift;
-                rb |= (rowB[x] & 0xffL) << shift;
-            }
-            LONGS.set(dstA, a + i, (long) LONGS.get(dstA, a + i) ^ ra);
-            LONGS.set(dstB, b + i, (long) LONGS.get(dstB, b + i) ^ rb);
-        }
-        for (; i < len; i++) {
-            int x = src[s + i] & 0xff;
-            dstA[a + i] ^= rowA[x];
-            dstB[b + i] ^= rowB[x];
-        }
-    }
-
-    private static void mulSet(int coef, byte[] src, int s, byte[] dst, int d, int len) {
-        if (coef == 0) {
-            Arrays.fill(dst, d, d + len, (byte) 0);
-        } else if (coef == 1) {
-            System.arraycopy(src, s, dst, d, len);
-        } else {
-            byte[] row = Gf256.row(coef);
-            for (int i = 0; i < len; i++) {
-                dst[d + i] = row[src[s + i] & 0xff];
-            }
-        }
-    }
-
-    private static void mulXor(int coef, byte[] src, int s, byte[] dst, int d, int len) {
-        if (coef == 0) {
-            return;
-        }
-        int i = 0;
-        if (coef == 1) {
-            for (; i + 8 <= len; i += 8) {
-                LONGS.set(dst, d + i, (long) LONGS.get(dst, d + i) ^ (long) LONGS.get(src, s + i));
-            }
-            for (; i < len; i++) {
-                dst[d + i] ^= src[s + i];
-            }
-            return;
-        }
-        byte[] row = Gf256.row(coef);
-        for (; i + 8 <= len; i += 8) {
-            long v = (long) LONGS.get(src, s + i);
-            long r = (row[(int) v & 0xff] & 0xffL)
-                    | (row[(int) (v >>> 8) & 0xff] & 0xffL) << 8
-                    | (row[(int) (v >>> 16) & 0xff] & 0xffL) << 16
-                    | (row[(int) (v >>> 24) & 0xff] & 0xffL) << 24
-                    | (row[(int) (v >>> 32) & 0xff] & 0xffL) << 32
-                    | (row[(int) (v >>> 40) & 0xff] & 0xffL) << 40
-                    | (row[(int) (v >>> 48) & 0xff] & 0xffL) << 48
-                    | (row[(int) (v >>> 56) & 0xff] & 0xffL) << 56;
-            LONGS.set(dst, d + i, (long) LONGS.get(dst, d + i) ^ r);
-        }
-        for (; i < len; i++) {
-            dst[d + i] ^= row[src[s + i] & 0xff];
         }
     }
 
@@ -485,20 +432,28 @@ public final class ReedSolomon {
         final int[] used;
         /** rows[i] for each missing shard i (null for present ones). */
         final byte[][] rows;
+        /** The bit planes of rows[i]. */
+        final int[][][] levels;
 
-        DecodePlan(long w0, long w1, long w2, long w3, int[] used, byte[][] rows) {
+        DecodePlan(long w0, long w1, long w2, long w3, int[] used, byte[][] rows, int[][][] levels) {
             this.w0 = w0;
             this.w1 = w1;
             this.w2 = w2;
             this.w3 = w3;
             this.used = used;
             this.rows = rows;
+            this.levels = levels;
         }
     }
 
     /** Per-thread argument arrays and staging chunks, so that a call allocates nothing. */
     private static final class Workspace {
         final byte[][] rows;
+        final int[][][] levels;
+        /** A chunk of each source, as packed words. */
+        final long[][] staged;
+        /** The output being computed. */
+        final long[] acc;
         final byte[][] inArrays;
         final int[] inOffsets;
         final byte[][] outArrays;
@@ -510,8 +465,14 @@ public final class ReedSolomon {
         final byte[][] stageIn;
         final byte[][] stageOut;
 
-        Workspace(int n) {
+        final int chunk;
+
+        Workspace(int n, int k, int chunk) {
+            this.chunk = chunk;
             rows = new byte[n][];
+            levels = new int[n][][];
+            staged = new long[k][chunk / 8];
+            acc = new long[chunk / 8];
             inArrays = new byte[n][];
             inOffsets = new int[n];
             outArrays = new byte[n][];
@@ -528,7 +489,7 @@ public final class ReedSolomon {
         byte[] stage(byte[][] stages, int i) {
             byte[] s = stages[i];
             if (s == null) {
-                s = new byte[CHUNK];
+                s = new byte[chunk];
                 stages[i] = s;
             }
             return s;
@@ -540,6 +501,8 @@ public final class ReedSolomon {
             Arrays.fill(outArrays, null);
             Arrays.fill(inBufs, null);
             Arrays.fill(outBufs, null);
+            Arrays.fill(rows, null);
+            Arrays.fill(levels, null);
         }
     }
 }

@@ -4,7 +4,8 @@ package org.k200emu.bdev.gf;
  * Arithmetic in GF(2^8) with the field polynomial x^8 + x^4 + x^3 + x^2 + 1 (0x11D) and generator
  * 2: the field of the erasure code (org.k200emu.bdev.ec.ReedSolomon) and of the RAID 6 Q syndrome
  * (org.k200emu.bdev.raid). Addition is XOR; multiplication goes through log/exp tables, and a full
- * 256 x 256 product table serves the coding loops, which look up one row per coefficient.
+ * 256 x 256 product table serves byte-at-a-time work (tails shorter than a word); the coding loops
+ * themselves run on eight packed elements at a time ({@link #mul2}, {@link Gf256Region}).
  * Stateless; the tables are built once when the class loads.
  */
 public final class Gf256 {

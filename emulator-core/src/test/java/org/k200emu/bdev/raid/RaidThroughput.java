@@ -2,6 +2,8 @@ package org.k200emu.bdev.raid;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -30,7 +32,7 @@ import org.k200emu.testing.Bytes;
  * java -cp emulator-core/target/test-classes:emulator-core/target/classes:$(cat /tmp/cp.txt) \
  *     org.k200emu.bdev.raid.RaidThroughput 4
  * </pre>
- * Argument: seconds per measurement (default 2),
+ * Argument: seconds of this thread's CPU time per measurement (default 2),
  * spread over {@value #ROUNDS} interleaved rounds; each figure is the best round.
  */
 public final class RaidThroughput {
@@ -38,6 +40,7 @@ public final class RaidThroughput {
     private static final int DATA = 4;
     private static final int STRIP = 64 * 1024;
     private static final int ROUNDS = 8;
+    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
     private RaidThroughput() {
     }
@@ -95,20 +98,23 @@ public final class RaidThroughput {
         System.out.printf(Locale.ROOT, "%-36s %9.0f MB/s   %5.2f x plain XOR%n", what, mbps, mbps / reference);
     }
 
-    /** MB/s of data bytes for {@code stripe}, run for about {@code seconds}. */
+    /**
+     * MB/s of data bytes for {@code stripe}, run for about {@code seconds} of this thread's CPU
+     * time: per core, and not skewed by other processes taking the CPU meanwhile.
+     */
     private static double measure(Runnable stripe, double seconds) {
-        long deadline = System.nanoTime() + (long) (seconds * 1e9);
+        long budget = (long) (seconds * 1e9);
         long stripes = 0;
-        long start = System.nanoTime();
-        long now;
+        long start = CPU.getCurrentThreadCpuTime();
+        long elapsed;
         do {
             for (int i = 0; i < 64; i++) {
                 stripe.run();
             }
             stripes += 64;
-            now = System.nanoTime();
-        } while (now < deadline);
-        return stripes * (double) DATA * STRIP / ((now - start) / 1e3);
+            elapsed = CPU.getCurrentThreadCpuTime() - start;
+        } while (elapsed < budget);
+        return stripes * (double) DATA * STRIP / (elapsed / 1e3);
     }
 
     /** Full-stripe writes through a RaidBdev over null members, one at a time, inline. */

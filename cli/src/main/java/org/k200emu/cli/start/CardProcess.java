@@ -254,6 +254,16 @@ public final class CardProcess implements AutoCloseable {
         if (b.type().equals("remote") && !config.mode().equals(CardConfig.COPROCESSOR)) {
             throw new org.k200emu.card.config.ConfigException("bdev.type", "remote bdevs need mode: coprocessor");
         }
+        if (b.service() != null) {
+            for (String member : b.service().members()) {
+                // As in the configuration: host routing happens where a namespace meets its bdev.
+                if (bdevs.get(member) instanceof org.k200emu.bdev.qos.QosBdev q
+                        && q.classes().stream().anyMatch(c -> !c.hosts().isEmpty())) {
+                    throw new org.k200emu.card.config.ConfigException("bdev.member", "qos bdev '" + member
+                            + "' routes hosts to its classes, so it must back a namespace itself");
+                }
+            }
+        }
         bdevs.create(b, "bdev", remotes::attach);
         LOG.info("bdev {} ({}) created at run time", b.name(), b.type());
         return b.name();

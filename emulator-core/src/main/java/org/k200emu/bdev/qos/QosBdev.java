@@ -92,7 +92,11 @@ public final class QosBdev implements HostRoutedBdev {
     private final Map<String, Lane> lanesByName;
     private final Lane defaultLane;
     private final Map<String, Lane> lanesByHost;
-    /** I/Os queued or released but not yet submitted on their core; the direct path needs zero. */
+    /**
+     * I/Os waiting for the total limits (in the classes' fair-queueing queues); the direct path
+     * needs zero. I/O released to its core no longer counts: it has its tokens, and I/O
+     * submitted concurrently has no order to keep, so a newcomer may reach the member first.
+     */
     private final AtomicLong backlog = new AtomicLong();
     /** Work-in-progress counter: the one who moves it from 0 drains; others make it drain again. */
     private final AtomicInteger wip = new AtomicInteger();
@@ -499,6 +503,7 @@ public final class QosBdev implements HostRoutedBdev {
             }
             lane.queue.poll();
             lane.queued.decrementAndGet();
+            backlog.decrementAndGet();
             virtualNow = lane.virtualTime;
             lane.virtualTime += (double) fairCost(op, p.bytes) / lane.qosClass.weight();
             lane.recordRelease(p.bytes);
@@ -520,6 +525,12 @@ public final class QosBdev implements HostRoutedBdev {
             }
             l.gate.poll();
             l.gated.decrementAndGet();
+            // As a submitter does: straight on when nothing waits for the total limits.
+            if (backlog.get() == 0 && tryAcquire(p.io.op(), p.bytes, now) < 0) {
+                l.recordRelease(p.bytes);
+                p.io.core().execute(p);
+                continue;
+            }
             backlog.incrementAndGet();
             l.queued.incrementAndGet();
             l.queue.offer(p);
@@ -556,12 +567,12 @@ public final class QosBdev implements HostRoutedBdev {
             Pending p;
             while ((p = l.gate.poll()) != null) {
                 l.gated.decrementAndGet();
-                backlog.incrementAndGet();
                 p.aborted = true;
                 p.io.core().execute(p);
             }
             while ((p = l.queue.poll()) != null) {
                 l.queued.decrementAndGet();
+                backlog.decrementAndGet();
                 p.aborted = true;
                 p.io.core().execute(p);
             }
@@ -675,7 +686,6 @@ public final class QosBdev implements HostRoutedBdev {
             io = null;
             aborted = false;
             handle.recycle(this);
-            b.backlog.decrementAndGet();
             if (abort) {
                 i.complete(BdevStatus.ABORTED);
             } else {

@@ -78,6 +78,31 @@ class QosClassLimitsTest {
     }
 
     @Test
+    void anotherClassDoesNotWaitForReleasedIoStillOnItsWayToItsCore() {
+        QosBdev q = qos(QosLimits.UNLIMITED, new QosClass("free", 1),
+                new QosClass("capped", 1, new QosLimits(100, 0), List.of()));
+        java.util.ArrayDeque<Runnable> core = new java.util.ArrayDeque<>();
+        for (int i = 0; i < 20; i++) {
+            sub.submit(q.classView("capped"), BdevOp.WRITE_ZEROES, i, 1, null, core::add, new Submitter.Tag("capped", i));
+        }
+        clock.advance(20 * MS);
+        assertThat(core).as("released by the timer, not yet run by its core").isNotEmpty();
+        for (int i = 0; i < 10; i++) {
+            sub.zeroes(q.classView("free"), "free", i);
+        }
+        assertThat(q.snapshot().of("free").delayedTotal()).isZero();
+        assertThat(byClass().get("free")).isEqualTo(10L);
+        while (!core.isEmpty()) {
+            core.poll().run();
+        }
+        q.close();
+        while (!core.isEmpty()) {
+            core.poll().run();
+        }
+        assertThat(sub.done()).isEqualTo(30);
+    }
+
+    @Test
     void aClassBandwidthLimitCountsBytes() {
         // 1 MiB/s for the class, 32 KiB writes: 32 per second, plus the burst.
         QosBdev q = qos(QosLimits.UNLIMITED, new QosClass("capped", 1, new QosLimits(0, 1 << 20), List.of()));

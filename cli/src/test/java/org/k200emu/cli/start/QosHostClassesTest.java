@@ -159,6 +159,58 @@ class QosHostClassesTest {
     }
 
     @Test
+    void aNoisyHostCannotStarveAWeightedOneWhenTheTotalIsSaturated() throws Exception {
+        String noisyHost = "nqn.2014-08.org.example:noisy";
+        String quietHost = "nqn.2014-08.org.example:quiet";
+        CardConfig config = CardConfig.parse(String.join("\n",
+                "clusters: {hostThreads: 2}",
+                "bdevs:",
+                "  - {name: m0, type: 'null', size: 64MiB}",
+                "  - name: shared",
+                "    type: qos",
+                "    member: m0",
+                "    iops: 100",
+                "    classes:",
+                "      - {name: noisy, weight: 1, hosts: ['" + noisyHost + "']}",
+                "      - {name: quiet, weight: 4, hosts: ['" + quietHost + "']}",
+                "subsystems: [{nqn: '" + SUBSYSTEM + "', namespaces: [{nsid: 1, bdev: shared}]}]",
+                "ports: [{port: 0}]",
+                "discoveryPort: -1"), CardConfig.Format.YAML);
+        ByteBuf data = Unpooled.buffer(4096).writeZero(4096);
+        try (CardProcess card = CardProcess.start(config, StartOverrides.none());
+             HostTransport transport = HostTransport.create(1)) {
+            int port = card.target().boundAddresses().get(0).getPort();
+            QosBdev shared = (QosBdev) card.bdev("shared");
+            AtomicInteger failed = new AtomicInteger();
+            try (RemoteController noisy = connect(port, noisyHost, transport);
+                 RemoteController quiet = connect(port, quietHost, transport)) {
+                CompletableFuture<Long> noisyDone = writes(noisy.ioQueues().get(0), 1, 120, data, failed);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (shared.snapshot().of("noisy").queued() < 80) {
+                    assertThat(System.nanoTime()).as("the noisy host's writes queue up").isLessThan(deadline);
+                    Thread.sleep(2);
+                }
+                // 100 IOPS in all: queued behind noisy in FIFO order, quiet would wait for 80+ releases
+                // (0.8 s); with weight 4 against 1 it gets four of every five from now on, so noisy
+                // gets about 10 while quiet's 40 go (40 with equal weights).
+                long noisyBefore = shared.snapshot().of("noisy").releasedTotal();
+                writes(quiet.ioQueues().get(0), 1, 40, data, failed).get(30, TimeUnit.SECONDS);
+                QosStats atQuietsEnd = shared.snapshot();
+                assertThat(atQuietsEnd.of("quiet").releasedTotal()).isEqualTo(40);
+                assertThat(atQuietsEnd.of("noisy").queued()).as("quiet finished while noisy still waits")
+                        .isGreaterThanOrEqualTo(30);
+                assertThat(atQuietsEnd.of("noisy").releasedTotal() - noisyBefore).as("noisy's share meanwhile")
+                        .isBetween(5L, 25L);
+                noisyDone.get(30, TimeUnit.SECONDS);
+                assertThat(failed.get()).isZero();
+                assertThat(shared.snapshot().of("noisy").releasedTotal()).isEqualTo(120);
+            }
+        } finally {
+            data.release();
+        }
+    }
+
+    @Test
     void ctlStatusShowsEachClass() throws Exception {
         try (CardProcess card = CardProcess.start(config(), StartOverrides.none());
              ManagementServer m = ManagementServer.start(card, "127.0.0.1", 0)) {

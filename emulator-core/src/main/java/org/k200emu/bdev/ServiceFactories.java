@@ -19,7 +19,7 @@ final class ServiceFactories {
             case "qos":
                 return org.k200emu.bdev.qos.QosBdev.create(b.name(), members.get(0),
                         new org.k200emu.bdev.qos.QosLimits(Long.parseLong(s.get("iops")),
-                                Long.parseLong(s.get("bandwidth"))));
+                                Long.parseLong(s.get("bandwidth"))), qosClasses(b));
             case "raid":
                 return org.k200emu.bdev.raid.RaidBdev.assemble(b.name(), Integer.parseInt(s.get("level")), members,
                         stripBytes(s, path));
@@ -31,6 +31,19 @@ final class ServiceFactories {
             default:
                 throw new ConfigException(path + ".type", "bdev type '" + b.type() + "' is not available in this build");
         }
+    }
+
+    /** The configured classes (the parser always includes the default one). */
+    private static List<org.k200emu.bdev.qos.QosClass> qosClasses(CardConfig.BdevConfig b) {
+        List<org.k200emu.bdev.qos.QosClass> out = new java.util.ArrayList<>();
+        for (CardConfig.QosClassConfig c : b.service().qosClasses()) {
+            out.add(new org.k200emu.bdev.qos.QosClass(c.name(), c.weight(),
+                    new org.k200emu.bdev.qos.QosLimits(c.iops(), c.bandwidth()), c.hosts()));
+        }
+        if (out.isEmpty()) {
+            out.add(new org.k200emu.bdev.qos.QosClass(org.k200emu.bdev.qos.QosClass.DEFAULT, 1));
+        }
+        return out;
     }
 
     private static int stripBytes(java.util.Map<String, String> s, String path) {

@@ -10,6 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -157,6 +159,35 @@ public final class CtlCommand implements Callable<Integer> {
         }
     }
 
+    /** A QoS class's own limits, e.g. {@code 5000 IOPS, 419.43 MB/s}, or {@code none}. */
+    private static String classLimits(JsonNode c) {
+        long iops = c.path("iopsLimit").asLong();
+        long bytes = c.path("bytesPerSecondLimit").asLong();
+        if (iops == 0 && bytes == 0) {
+            return "none";
+        }
+        List<String> parts = new ArrayList<>();
+        if (iops > 0) {
+            parts.add(iops + " IOPS");
+        }
+        if (bytes > 0) {
+            parts.add(String.format(Locale.ROOT, "%.2f MB/s", bytes / 1e6));
+        }
+        return String.join(", ", parts);
+    }
+
+    /** The hosts routed to a QoS class; the default class also takes every host no class lists. */
+    private static String classHosts(JsonNode c) {
+        List<String> hosts = new ArrayList<>();
+        for (JsonNode h : c.path("hosts")) {
+            hosts.add(h.asText());
+        }
+        if (c.path("default").asBoolean()) {
+            hosts.add("any host no class lists");
+        }
+        return hosts.isEmpty() ? "none" : String.join(", ", hosts);
+    }
+
     private static void printStatus(PrintWriter out, JsonNode s) {
         out.printf(Locale.ROOT, "mode %s; fabric %s%s; %d connection(s); %d I/O commands served%n",
                 s.path("mode").asText(), s.path("fabric").asText(),
@@ -181,9 +212,11 @@ public final class CtlCommand implements Callable<Integer> {
                         q.path("iopsLimit").asLong(), q.path("bytesPerSecondLimit").asLong(), q.path("queued").asLong(),
                         q.path("delayedTotal").asLong());
                 for (JsonNode c : q.path("classes")) {
-                    out.printf(Locale.ROOT, "  class %s (weight %d): %d IOPS, %d bytes/s, %d queued%n",
+                    out.printf(Locale.ROOT, "  class %s (weight %d): %d IOPS, %.2f MB/s, %d queued, %d delayed so far;"
+                                    + " limits: %s; hosts: %s%n",
                             c.path("class").asText(), c.path("weight").asInt(), c.path("iops").asLong(),
-                            c.path("bytesPerSecond").asLong(), c.path("queued").asLong());
+                            c.path("bytesPerSecond").asLong() / 1e6, c.path("queued").asLong(),
+                            c.path("delayedTotal").asLong(), classLimits(c), classHosts(c));
                 }
             }
         }

@@ -254,6 +254,16 @@ public final class CardProcess implements AutoCloseable {
         if (b.type().equals("remote") && !config.mode().equals(CardConfig.COPROCESSOR)) {
             throw new org.k200emu.card.config.ConfigException("bdev.type", "remote bdevs need mode: coprocessor");
         }
+        if (b.service() != null) {
+            for (String member : b.service().members()) {
+                // As in the configuration: host routing happens where a namespace meets its bdev.
+                if (bdevs.get(member) instanceof org.k200emu.bdev.qos.QosBdev q
+                        && q.classes().stream().anyMatch(c -> !c.hosts().isEmpty())) {
+                    throw new org.k200emu.card.config.ConfigException("bdev.member", "qos bdev '" + member
+                            + "' routes hosts to its classes, so it must back a namespace itself");
+                }
+            }
+        }
         bdevs.create(b, "bdev", remotes::attach);
         LOG.info("bdev {} ({}) created at run time", b.name(), b.type());
         return b.name();
@@ -362,6 +372,31 @@ public final class CardProcess implements AutoCloseable {
         remotes.close();
         // Bdevs before loops: in-flight file I/O completes onto cores that are still running.
         bdevs.close();
+        awaitCoreMessages();
         loops.close();
+    }
+
+    /**
+     * Lets every core run the messages it was sent before now: closed bdevs hand I/O they held
+     * (a qos bdev's queues) back to its core as aborted, and its queue pair frees the command's
+     * buffers there. Without this the loops could stop first and those buffers would leak.
+     */
+    private void awaitCoreMessages() {
+        List<org.k200emu.cluster.SimCore> cores = mppa.all();
+        java.util.concurrent.CountDownLatch ran = new java.util.concurrent.CountDownLatch(cores.size());
+        for (org.k200emu.cluster.SimCore core : cores) {
+            try {
+                core.execute(ran::countDown);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                ran.countDown();
+            }
+        }
+        try {
+            if (!ran.await(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                LOG.warn("cores still busy 5 s after the bdevs closed; stopping them anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -109,7 +109,10 @@ final class CardStatus {
         return out;
     }
 
-    /** A QoS bdev's limits and its current rates per class (over the last second). */
+    /**
+     * A QoS bdev's limits and, per class, its weight, own limits, hosts and current rates (over the
+     * last second); {@code default} marks the class that takes hosts no class lists.
+     */
     private static Map<String, Object> qos(org.k200emu.bdev.qos.QosStats stats) {
         Map<String, Object> q = new LinkedHashMap<>();
         q.put("iopsLimit", stats.limits().iops());
@@ -121,9 +124,15 @@ final class CardStatus {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("class", c.name());
             m.put("weight", c.weight());
+            m.put("default", c.isDefault());
+            m.put("hosts", c.hosts());
+            m.put("iopsLimit", c.limits().iops());
+            m.put("bytesPerSecondLimit", c.limits().bytesPerSecond());
             m.put("iops", c.iops());
             m.put("bytesPerSecond", c.bytesPerSecond());
             m.put("queued", c.queued());
+            m.put("delayedTotal", c.delayedTotal());
+            m.put("releasedTotal", c.releasedTotal());
             classes.add(m);
         }
         q.put("classes", classes);

@@ -17,6 +17,7 @@ import org.k200emu.bdev.BdevGeometry;
 import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
+import org.k200emu.bdev.HostRoutedBdev;
 
 /**
  * The {@code qos} bdev: rate limits (I/Os and bytes per second, for all I/O and separately for
@@ -34,7 +35,14 @@ import org.k200emu.bdev.BdevStatus;
  * will be back (at least one refill period, 1 ms, ahead, so that releases come in batches).
  *
  * <p>Classes: each {@link QosClass} has a view, {@link #classView}, that submits into it;
- * {@link #submit} on the bdev itself uses the first class. Queued I/O is released across classes
+ * {@link #submit} on the bdev itself uses the default class (the one named
+ * {@value QosClass#DEFAULT}, else the first). {@link #bdevFor} routes a host to the view of the
+ * class that lists it, or to the bdev itself; front ends ask once per host, never per I/O.
+ *
+ * <p>A class with limits of its own ({@link QosClass#limits()}) has its own token buckets, passed
+ * first: its I/O waits in the class's gate queue until the class's buckets allow it, and only then
+ * competes for the total limits. So the class never exceeds its own limits, and what waits on
+ * them takes nothing from the others. Queued I/O is released across classes
  * by start-time fair queueing: each class has a virtual time advanced by the token time of each
  * I/O it releases divided by its weight, and the non-empty class with the smallest virtual time
  * goes next. A class that was idle rejoins at the current virtual time, so it banks no credit and
@@ -56,7 +64,7 @@ import org.k200emu.bdev.BdevStatus;
  * I/O already handed to the member completes normally. Owned by the registry that created it,
  * which also owns (and closes) the member: closing this bdev leaves the member open.
  */
-public final class QosBdev implements Bdev {
+public final class QosBdev implements HostRoutedBdev {
 
     /** How far ahead at least the release timer is armed: releases come in batches of this much. */
     static final long REFILL_PERIOD_NANOS = 1_000_000L;
@@ -82,7 +90,13 @@ public final class QosBdev implements Bdev {
 
     private final Lane[] lanes;
     private final Map<String, Lane> lanesByName;
-    /** I/Os queued or released but not yet submitted on their core; the direct path needs zero. */
+    private final Lane defaultLane;
+    private final Map<String, Lane> lanesByHost;
+    /**
+     * I/Os waiting for the total limits (in the classes' fair-queueing queues); the direct path
+     * needs zero. I/O released to its core no longer counts: it has its tokens, and I/O
+     * submitted concurrently has no order to keep, so a newcomer may reach the member first.
+     */
     private final AtomicLong backlog = new AtomicLong();
     /** Work-in-progress counter: the one who moves it from 0 drains; others make it drain again. */
     private final AtomicInteger wip = new AtomicInteger();
@@ -110,7 +124,21 @@ public final class QosBdev implements Bdev {
                 throw new IllegalArgumentException("bdev " + name + ": QoS class " + c.name() + " given twice");
             }
         }
+        this.defaultLane = lanesByName.getOrDefault(QosClass.DEFAULT, lanes[0]);
+        this.lanesByHost = new HashMap<>();
+        for (Lane l : lanes) {
+            for (String host : l.qosClass.hosts()) {
+                Lane other = lanesByHost.put(host, l);
+                if (other != null) {
+                    throw new IllegalArgumentException("bdev " + name + ": host " + host + " is in QoS classes "
+                            + other.qosClass.name() + " and " + l.qosClass.name());
+                }
+            }
+        }
         this.toleranceTicks = DEFAULT_BURST_NANOS << TokenBucket.TICK_SHIFT;
+        for (Lane l : lanes) {
+            l.setLimits(l.qosClass.limits(), 0, toleranceTicks);
+        }
     }
 
     /** A QoS bdev named {@code name} over {@code member} with total {@code limits} and one class. */
@@ -120,8 +148,9 @@ public final class QosBdev implements Bdev {
 
     /**
      * A QoS bdev named {@code name} over {@code member} with total {@code limits} and the workload
-     * {@code classes} (at least one, distinct names; the first is the class of I/O submitted to
-     * the bdev itself). Throws IllegalArgumentException for a bad name or class list.
+     * {@code classes} (at least one, distinct names, no host in two classes; the class named
+     * {@value QosClass#DEFAULT}, else the first, takes I/O submitted to the bdev itself and hosts no
+     * class lists). Throws IllegalArgumentException for a bad name or class list.
      */
     public static QosBdev create(String name, Bdev member, QosLimits limits, List<QosClass> classes) {
         return create(name, member, limits, classes, QosClock.system());
@@ -175,6 +204,16 @@ public final class QosBdev implements Bdev {
     public void setBurstWindow(Duration window) {
         long nanos = Math.max(window.toNanos(), REFILL_PERIOD_NANOS);
         toleranceTicks = nanos << TokenBucket.TICK_SHIFT;
+        drain();
+    }
+
+    /**
+     * Sets the limits of class {@code className} alone, on top of the total limits (UNLIMITED
+     * lifts them). Thread-safe, like {@link #setLimits}; IllegalArgumentException for an unknown class.
+     */
+    public void setClassLimits(String className, QosLimits classLimits) {
+        Objects.requireNonNull(classLimits, "limits");
+        lane(className).setLimits(classLimits, nowTicks(), toleranceTicks);
         drain();
     }
 
@@ -235,10 +274,25 @@ public final class QosBdev implements Bdev {
         return member.hasVolatileWriteCache();
     }
 
-    /** Submits into the first class. */
+    /** Submits into the default class. */
     @Override
     public void submit(BdevIo io) {
-        submit(io, lanes[0]);
+        submit(io, defaultLane);
+    }
+
+    /**
+     * The face for host {@code hostNqn}: the view of the class that lists the host, or this bdev
+     * itself (the default class) for a host no class lists.
+     */
+    @Override
+    public Bdev bdevFor(String hostNqn) {
+        Lane lane = hostNqn == null ? null : lanesByHost.get(hostNqn);
+        return lane == null || lane == defaultLane ? this : lane.view;
+    }
+
+    /** The name of the class that takes I/O submitted to the bdev itself and unlisted hosts. */
+    public String defaultClass() {
+        return defaultLane.qosClass.name();
     }
 
     /**
@@ -247,18 +301,23 @@ public final class QosBdev implements Bdev {
      * owned by this bdev (closing a view does nothing). IllegalArgumentException for an unknown class.
      */
     public Bdev classView(String className) {
+        return lane(className).view;
+    }
+
+    private Lane lane(String className) {
         Lane lane = lanesByName.get(className);
         if (lane == null) {
             throw new IllegalArgumentException("bdev " + name + ": no QoS class " + className);
         }
-        return lane.view;
+        return lane;
     }
 
     /** The classes, in configuration order. */
     public List<QosClass> classes() {
         List<QosClass> out = new ArrayList<>(lanes.length);
         for (Lane l : lanes) {
-            out.add(l.qosClass);
+            QosClass c = l.qosClass;
+            out.add(new QosClass(c.name(), c.weight(), l.limits, c.hosts()));
         }
         return out;
     }
@@ -271,10 +330,10 @@ public final class QosBdev implements Bdev {
         long delayed = 0;
         for (Lane l : lanes) {
             long[] rate = l.window.lastSecond(now);
-            long q = l.queued.get();
+            long q = l.queued.get() + l.gated.get();
             long d = l.delayed.sum();
             classes.add(new QosStats.ClassStats(l.qosClass.name(), l.qosClass.weight(), rate[0], rate[1], q, d,
-                    l.released.sum()));
+                    l.released.sum(), l.limits, l.qosClass.hosts(), l == defaultLane));
             queued += q;
             delayed += d;
         }
@@ -310,8 +369,21 @@ public final class QosBdev implements Bdev {
             return;
         }
         long bytes = dataBytes(io);
+        long now = nowTicks();
+        // The class's own limits first; behind queued I/O of the class, a newcomer waits its turn.
+        if (lane.gated.get() != 0 || (lane.limited && lane.tryAcquire(io.op(), bytes, now, toleranceTicks) >= 0)) {
+            Pending p = Pending.POOL.get();
+            p.bdev = this;
+            p.io = io;
+            p.bytes = bytes;
+            lane.gated.incrementAndGet();
+            lane.delayed.increment();
+            lane.gate.offer(p);
+            drain();
+            return;
+        }
         // Only when nothing waits, or a newcomer would overtake queued I/O of its own class.
-        if (backlog.get() == 0 && tryAcquire(io.op(), bytes, nowTicks()) < 0) {
+        if (backlog.get() == 0 && tryAcquire(io.op(), bytes, now) < 0) {
             lane.recordRelease(bytes);
             member.submit(io);
             return;
@@ -409,6 +481,11 @@ public final class QosBdev implements Bdev {
     private void releaseQueued() {
         long now = nowTicks();
         long pass = ++drainPass;
+        for (Lane l : lanes) {
+            if (l.gated.get() != 0) {
+                admitGated(l, now);
+            }
+        }
         for (;;) {
             Lane lane = nextLane(pass);
             if (lane == null) {
@@ -426,10 +503,37 @@ public final class QosBdev implements Bdev {
             }
             lane.queue.poll();
             lane.queued.decrementAndGet();
+            backlog.decrementAndGet();
             virtualNow = lane.virtualTime;
             lane.virtualTime += (double) fairCost(op, p.bytes) / lane.qosClass.weight();
             lane.recordRelease(p.bytes);
             p.io.core().execute(p);
+        }
+    }
+
+    /**
+     * Moves a class's gated I/O, in order, into its fair-queueing queue while the class's own
+     * buckets allow; arms the timer for when they will allow the next.
+     */
+    private void admitGated(Lane l, long now) {
+        Pending p;
+        while ((p = l.gate.peek()) != null) {
+            long retry = l.tryAcquire(p.io.op(), p.bytes, now, toleranceTicks);
+            if (retry >= 0) {
+                armTimer(Math.max(retry, now + (REFILL_PERIOD_NANOS << TokenBucket.TICK_SHIFT)));
+                return;
+            }
+            l.gate.poll();
+            l.gated.decrementAndGet();
+            // As a submitter does: straight on when nothing waits for the total limits.
+            if (backlog.get() == 0 && tryAcquire(p.io.op(), p.bytes, now) < 0) {
+                l.recordRelease(p.bytes);
+                p.io.core().execute(p);
+                continue;
+            }
+            backlog.incrementAndGet();
+            l.queued.incrementAndGet();
+            l.queue.offer(p);
         }
     }
 
@@ -461,8 +565,14 @@ public final class QosBdev implements Bdev {
     private void abortQueued() {
         for (Lane l : lanes) {
             Pending p;
+            while ((p = l.gate.poll()) != null) {
+                l.gated.decrementAndGet();
+                p.aborted = true;
+                p.io.core().execute(p);
+            }
             while ((p = l.queue.poll()) != null) {
                 l.queued.decrementAndGet();
+                backlog.decrementAndGet();
                 p.aborted = true;
                 p.io.core().execute(p);
             }
@@ -487,10 +597,18 @@ public final class QosBdev implements Bdev {
         });
     }
 
-    /** One workload class: its queue, its fair-queueing state and its counters. */
+    /** One workload class: its own buckets, its queues, its fair-queueing state and its counters. */
     private static final class Lane {
         final QosClass qosClass;
         final ClassView view;
+        final TokenBucket iops = new TokenBucket();
+        final TokenBucket bytes = new TokenBucket();
+        volatile QosLimits limits = QosLimits.UNLIMITED;
+        /** Whether the class has limits of its own: only then does its I/O pass its buckets. */
+        volatile boolean limited;
+        /** I/O waiting for the class's own buckets, in order (many submitters, the drainer takes). */
+        final Queue<Pending> gate = new ConcurrentLinkedQueue<>();
+        final AtomicLong gated = new AtomicLong();
         /** Lock-free FIFO; many submitters, one consumer (the drainer). */
         final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
         final AtomicLong queued = new AtomicLong();
@@ -507,6 +625,28 @@ public final class QosBdev implements Bdev {
             this.bdev = bdev;
             this.qosClass = qosClass;
             this.view = new ClassView(bdev, this);
+        }
+
+        void setLimits(QosLimits l, long now, long tolerance) {
+            limits = l;
+            iops.setRate(l.iops(), now, tolerance);
+            bytes.setRate(l.bytesPerSecond(), now, tolerance);
+            limited = !l.unlimited();
+        }
+
+        /** Takes the class's tokens for one I/O, or none; -1 if taken, else when to try again. */
+        long tryAcquire(BdevOp op, long byteCount, long now, long tolerance) {
+            long c0 = iops.cost(1);
+            long c1 = bytes.cost(op == BdevOp.READ || op == BdevOp.WRITE ? byteCount : 0);
+            long r;
+            if (c0 != 0 && (r = iops.tryTake(now, c0, tolerance)) >= 0) {
+                return r;
+            }
+            if (c1 != 0 && (r = bytes.tryTake(now, c1, tolerance)) >= 0) {
+                refund(iops, c0);
+                return r;
+            }
+            return -1;
         }
 
         void recordRelease(long bytes) {
@@ -546,7 +686,6 @@ public final class QosBdev implements Bdev {
             io = null;
             aborted = false;
             handle.recycle(this);
-            b.backlog.decrementAndGet();
             if (abort) {
                 i.complete(BdevStatus.ABORTED);
             } else {

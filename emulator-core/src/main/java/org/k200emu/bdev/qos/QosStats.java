@@ -15,9 +15,17 @@ public record QosStats(QosLimits limits, QosLimits readLimits, QosLimits writeLi
         classes = List.copyOf(classes);
     }
 
-    /** One class: rates over the last second, I/Os queued now, I/Os delayed and released since creation. */
+    /**
+     * One class: rates over the last second, I/Os queued now (waiting on the class's own limits or
+     * on the total), I/Os delayed and released since creation, the class's own limits, the hosts
+     * routed to it, and whether it is the default class (hosts no class lists).
+     */
     public record ClassStats(String name, int weight, long iops, long bytesPerSecond, long queued,
-                             long delayedTotal, long releasedTotal) {
+                             long delayedTotal, long releasedTotal, QosLimits limits, List<String> hosts,
+                             boolean isDefault) {
+        public ClassStats {
+            hosts = List.copyOf(hosts);
+        }
     }
 
     /** The class named {@code name}; IllegalArgumentException if there is none. */

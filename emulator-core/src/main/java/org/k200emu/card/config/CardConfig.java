@@ -105,11 +105,32 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
      * A storage service stacked on other bdevs (named earlier in the list): {@code crypt}
      * (AES-256-XTS, settings {@code keyFile}), {@code integrity} (per-block digests, setting
      * {@code algorithm}), {@code pi} (T10 protection information, 8 bytes of metadata per block,
-     * setting {@code piType} 1, 2 or 3), {@code qos} ({@code iops}, {@code bandwidth}), {@code dedup}, {@code lvstore}
+     * setting {@code piType} 1, 2 or 3), {@code qos} ({@code iops}, {@code bandwidth}, and its workload
+     * {@code qosClasses}), {@code dedup}, {@code lvstore}
      * ({@code clusterSize}, {@code volumes}: name:size:thin;...), {@code raid}
      * ({@code level}, {@code stripSize}), {@code ec} ({@code k}, {@code m}, {@code stripSize}).
      */
-    public record ServiceConfig(List<String> members, Map<String, String> settings) {
+    public record ServiceConfig(List<String> members, Map<String, String> settings, List<QosClassConfig> qosClasses) {
+        public ServiceConfig {
+            qosClasses = List.copyOf(qosClasses);
+        }
+
+        /** A service without QoS classes. */
+        public ServiceConfig(List<String> members, Map<String, String> settings) {
+            this(members, settings, List.of());
+        }
+    }
+
+    /**
+     * A workload class of a qos bdev: its weight in the share of the bdev's total limits, its own
+     * limits (0: none) and the host NQNs routed to it. A qos bdev's list always holds a class named
+     * {@code default}, which takes the hosts no class lists (added with weight 1 and no limits
+     * when the configuration has none).
+     */
+    public record QosClassConfig(String name, int weight, long iops, long bandwidth, List<String> hosts) {
+        public QosClassConfig {
+            hosts = List.copyOf(hosts);
+        }
     }
 
     /**
@@ -274,6 +295,11 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
         return this;
     }
 
+    /** Whether {@code b} is a qos bdev with classes that list hosts. */
+    private static boolean routesHosts(BdevConfig b) {
+        return b.service() != null && b.service().qosClasses().stream().anyMatch(c -> !c.hosts().isEmpty());
+    }
+
     /** Sum of the capacities of the malloc bdevs: what they may take of the DDR. */
     public long mallocBytes() {
         return bdevs.stream().filter(b -> b.type().equals("malloc")).mapToLong(BdevConfig::sizeBytes).sum();
@@ -418,6 +444,13 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
                         if (!stackedOn.add(member)) {
                             throw n.field(n.field("member").present() ? "member" : "members")
                                     .error("bdev '" + member + "' is already a member of another bdev");
+                        }
+                        for (BdevConfig earlier : bdevs) {
+                            if (earlier.name().equals(member) && routesHosts(earlier)) {
+                                throw n.field(n.field("member").present() ? "member" : "members")
+                                        .error("qos bdev '" + member + "' routes hosts to its classes, so it must"
+                                                + " back a namespace itself: stack it on this one instead");
+                            }
                         }
                     }
                 }
@@ -671,7 +704,7 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
                     keys.addAll(List.of("member", "piType"));
                     break;
                 case "qos":
-                    keys.addAll(List.of("member", "iops", "bandwidth"));
+                    keys.addAll(List.of("member", "iops", "bandwidth", "classes"));
                     break;
                 case "dedup":
                     keys.add("member");
@@ -692,6 +725,7 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
             }
             List<String> members = new ArrayList<>();
             Map<String, String> settings = new java.util.LinkedHashMap<>();
+            List<QosClassConfig> qosClasses = List.of();
             if (keys.contains("member")) {
                 String member = n.field("member").text(null);
                 if (member == null) {
@@ -758,9 +792,11 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
                 case "qos": {
                     long iops = n.field("iops").size(0);
                     long bandwidth = n.field("bandwidth").size(0);
-                    if (iops < 0 || bandwidth < 0 || (iops == 0 && bandwidth == 0)) {
+                    qosClasses = qosClasses(n.field("classes"));
+                    boolean classLimits = qosClasses.stream().anyMatch(c -> c.iops() > 0 || c.bandwidth() > 0);
+                    if (iops < 0 || bandwidth < 0 || (iops == 0 && bandwidth == 0 && !classLimits)) {
                         throw n.field("iops").error("a qos bdev needs iops and/or bandwidth (bytes per second,"
-                                + " e.g. 200MiB), both non-negative");
+                                + " e.g. 200MiB), both non-negative, or classes with limits of their own");
                     }
                     settings.put("iops", Long.toString(iops));
                     settings.put("bandwidth", Long.toString(bandwidth));
@@ -798,7 +834,57 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
                 throw n.field("members").error("a " + type + " bdev needs members");
             }
             return new BdevConfig(name, type, 0, 0, null, false, null,
-                    new ServiceConfig(List.copyOf(members), java.util.Collections.unmodifiableMap(settings)));
+                    new ServiceConfig(List.copyOf(members), java.util.Collections.unmodifiableMap(settings), qosClasses));
+        }
+
+        /**
+         * A qos bdev's {@code classes}: distinct names, weights 1..1000000, positive limits where
+         * given, valid host NQNs each in one class at most; a class named default is added (weight
+         * 1, no limits, no hosts) when none is listed.
+         */
+        List<QosClassConfig> qosClasses(Node n) {
+            List<QosClassConfig> out = new ArrayList<>();
+            Map<String, String> classOfHost = new java.util.HashMap<>();
+            for (Node c : n.list()) {
+                c.allowOnly("name", "weight", "hosts", "iops", "bandwidth");
+                String name = c.field("name").text(null);
+                if (name == null || !name.matches("[A-Za-z0-9_.-]{1,64}")) {
+                    throw c.field("name").error("a class needs a name of 1-64 letters, digits, '_', '.' or '-'");
+                }
+                if (out.stream().anyMatch(o -> o.name().equals(name))) {
+                    throw c.field("name").error("duplicate class '" + name + "'");
+                }
+                int weight = c.field("weight").integer(1, 1, 1_000_000);
+                long iops = positiveLimit(c.field("iops"));
+                long bandwidth = positiveLimit(c.field("bandwidth"));
+                List<String> hosts = new ArrayList<>();
+                for (Node h : c.field("hosts").list()) {
+                    String host = h.text(null);
+                    String problem = Nqn.problem(host);
+                    if (problem != null) {
+                        throw h.error(problem);
+                    }
+                    String other = classOfHost.putIfAbsent(host, name);
+                    if (other != null) {
+                        throw h.error("host '" + host + "' is already in class '" + other + "'");
+                    }
+                    hosts.add(host);
+                }
+                out.add(new QosClassConfig(name, weight, iops, bandwidth, hosts));
+            }
+            if (out.stream().noneMatch(o -> o.name().equals("default"))) {
+                out.add(new QosClassConfig("default", 1, 0, 0, List.of()));
+            }
+            return List.copyOf(out);
+        }
+
+        /** A class's limit: absent is none (0); given, it must be positive. */
+        private static long positiveLimit(Node n) {
+            long v = n.size(0);
+            if (n.present() && v <= 0) {
+                throw n.error("must be positive; leave it out for no limit");
+            }
+            return v;
         }
 
         BdevConfig remoteBdev(Node n) {

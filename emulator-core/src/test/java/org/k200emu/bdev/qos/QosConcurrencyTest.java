@@ -31,12 +31,14 @@ class QosConcurrencyTest {
     private static final int PER_CORE = 5_000;
     private static final long IOPS = 20_000;
 
-    @Test
-    void concurrentSubmittersNeverExceedTheLimitAndLoseNothing() throws Exception {
+    /** With {@code capA} > 0, class a also has its own limit of that many IOPS (its gate path). */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(longs = {0, 5_000})
+    void concurrentSubmittersNeverExceedTheLimitAndLoseNothing(long capA) throws Exception {
         FakeClock clock = new FakeClock();
         RecordingBdev member = new RecordingBdev(new NullBdev("null0", 512, 1 << 20));
         QosBdev q = QosBdev.create("qos0", member, new QosLimits(IOPS, 0),
-                List.of(new QosClass("a", 2), new QosClass("b", 1)), clock);
+                List.of(new QosClass("a", 2, new QosLimits(capA, 0), List.of()), new QosClass("b", 1)), clock);
         q.setBurstWindow(Duration.ofMillis(10));
         List<ExecutorService> cores = new ArrayList<>();
         List<Thread> coreThreads = new ArrayList<>();
@@ -83,6 +85,12 @@ class QosConcurrencyTest {
                 elapsed += MS;
                 long allowed = maxBurst + IOPS * elapsed / (1000 * MS);
                 assertThat(member.count()).as("released by %d ms", elapsed / MS).isLessThanOrEqualTo(allowed);
+                if (capA > 0 && elapsed % (50 * MS) == 0) {
+                    long classA = member.log().stream()
+                            .filter(s -> ((Submitter.Tag) s.context()).cls().matches("core[02]")).count();
+                    assertThat(classA).as("class a released by %d ms", elapsed / MS)
+                            .isLessThanOrEqualTo(1 + 10 * capA / 1000 + capA * elapsed / (1000 * MS));
+                }
             }
             assertThat(submitted.await(TestIo.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
             assertThat(done.get()).isEqualTo((int) total);

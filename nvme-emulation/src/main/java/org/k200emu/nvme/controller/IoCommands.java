@@ -41,7 +41,7 @@ final class IoCommands implements BdevCompletion {
             c.complete(req, NvmeStatus.withDnr(NvmeStatus.INVALID_FIELD));
             return;
         }
-        Namespace ns = c.subsystem().namespace(req.nsid());
+        Namespace ns = c.namespace(req.nsid());
         if (ns == null) {
             c.complete(req, NvmeStatus.withDnr(NvmeStatus.INVALID_NAMESPACE));
             return;

@@ -1,8 +1,12 @@
 package org.k200emu.nvme.controller;
 
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.k200emu.nvme.NvmeStatus;
+import org.k200emu.nvme.subsystem.Namespace;
 import org.k200emu.nvme.subsystem.Subsystem;
 
 /**
@@ -43,6 +47,8 @@ public final class NvmeController {
     private final AdminCommands admin;
     private final IoCommands io;
 
+    /** The subsystem's namespaces as this controller's host sees them; see {@link #namespace}. */
+    private volatile HostNamespaces hostNamespaces = new HostNamespaces(null, Map.of());
     private volatile int cc;
     private volatile int csts;
     private volatile long lastActivityNanos = System.nanoTime();
@@ -78,6 +84,40 @@ public final class NvmeController {
 
     public UUID hostId() {
         return params.hostId();
+    }
+
+    /**
+     * The active namespace {@code nsid} as this controller's host sees it
+     * ({@link Namespace#forHost}: its I/O goes to the bdev face meant for the host), or null. The
+     * host's view is worked out again only when the subsystem's namespace table changes (an
+     * added or removed namespace), so the I/O path costs one map lookup, as on the subsystem's
+     * own table. Any thread; concurrent rebuilds give equal views.
+     */
+    public Namespace namespace(int nsid) {
+        SortedMap<Integer, Namespace> current = subsystem.namespaces();
+        HostNamespaces view = hostNamespaces;
+        if (view.source != current) {
+            view = HostNamespaces.of(current, params.hostNqn());
+            hostNamespaces = view;
+        }
+        return view.byNsid.get(nsid);
+    }
+
+    /** A snapshot of the subsystem's namespace table and the host's view of it. */
+    private record HostNamespaces(SortedMap<Integer, Namespace> source, Map<Integer, Namespace> byNsid) {
+        static HostNamespaces of(SortedMap<Integer, Namespace> source, String hostNqn) {
+            TreeMap<Integer, Namespace> routed = null;
+            for (Namespace ns : source.values()) {
+                Namespace mine = ns.forHost(hostNqn);
+                if (mine != ns) {
+                    if (routed == null) {
+                        routed = new TreeMap<>(source);
+                    }
+                    routed.put(ns.nsid(), mine);
+                }
+            }
+            return new HostNamespaces(source, routed == null ? source : routed);
+        }
     }
 
     public boolean isDiscovery() {

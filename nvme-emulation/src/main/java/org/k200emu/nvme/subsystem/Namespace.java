@@ -3,6 +3,7 @@ package org.k200emu.nvme.subsystem;
 import java.util.Objects;
 import java.util.UUID;
 import org.k200emu.bdev.Bdev;
+import org.k200emu.bdev.HostRoutedBdev;
 import org.k200emu.bdev.pi.PiBdev;
 
 /**
@@ -66,6 +67,20 @@ public final class Namespace {
     public long transferBytes(long blocks, int cdw12) {
         int extra = bdev instanceof PiBdev && (cdw12 & (1 << 29)) == 0 ? PiBdev.METADATA_BYTES : 0;
         return blocks * (bdev.blockSize() + extra);
+    }
+
+    /**
+     * This namespace as host {@code hostNqn} sees it: the same namespace, its I/O going to the face
+     * of the bdev that the bdev routes the host to ({@link HostRoutedBdev}, such as a QoS class).
+     * This namespace itself when the bdev routes nobody or the host to the bdev itself. A
+     * controller asks once per namespace, not per I/O.
+     */
+    public Namespace forHost(String hostNqn) {
+        if (!(bdev instanceof HostRoutedBdev) || hostNqn == null) {
+            return this;
+        }
+        Bdev routed = ((HostRoutedBdev) bdev).bdevFor(hostNqn);
+        return routed == bdev ? this : new Namespace(nsid, routed, uuid, nguid);
     }
 
     Namespace withIdentifiers(int nsid, UUID uuid, byte[] nguid) {

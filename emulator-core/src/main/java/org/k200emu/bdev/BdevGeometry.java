@@ -1,5 +1,7 @@
 package org.k200emu.bdev;
 
+import java.util.Objects;
+
 /**
  * The checks every bdev module makes the same way: a sane geometry at creation, and an I/O that
  * fits the device with a buffer of exactly the right size. Shared so that every module answers
@@ -20,6 +22,19 @@ public final class BdevGeometry {
         }
         if (blockCount <= 0) {
             throw new IllegalArgumentException("bdev " + name + ": capacity must be at least one block");
+        }
+    }
+
+    /**
+     * Throws unless {@code member} can carry a service bdev named {@code name}: it exists (else
+     * NullPointerException), its geometry is usable, and the service has a name of its own.
+     * {@code kind} names the service in the message, as "a pi bdev".
+     */
+    public static void checkMember(String name, Bdev member, String kind) {
+        Objects.requireNonNull(member, "member");
+        check(name, member.blockSize(), member.blockCount());
+        if (name.equals(member.name())) {
+            throw new IllegalArgumentException("bdev " + name + ": " + kind + " needs its own name, not its member's");
         }
     }
 

@@ -205,11 +205,7 @@ public final class DedupBdev implements Bdev, Accelerated {
      * {@code journalSlots} member blocks. A member already formatted keeps its own geometry.
      */
     public static DedupBdev create(String name, Bdev member, long logicalBlocks, int journalSlots) {
-        Objects.requireNonNull(member, "member");
-        BdevGeometry.check(name, member.blockSize(), member.blockCount());
-        if (name.equals(member.name())) {
-            throw new IllegalArgumentException("bdev " + name + ": a dedup bdev needs its own name, not its member's");
-        }
+        BdevGeometry.checkMember(name, member, "a dedup bdev");
         if (logicalBlocks < 0) {
             throw new IllegalArgumentException("bdev " + name + ": negative logical size " + logicalBlocks);
         }

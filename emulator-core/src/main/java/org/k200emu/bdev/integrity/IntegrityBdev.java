@@ -153,10 +153,7 @@ public final class IntegrityBdev implements Bdev, Accelerated {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("bdev " + name + ": " + e.getMessage());
         }
-        BdevGeometry.check(name, member.blockSize(), member.blockCount());
-        if (name.equals(member.name())) {
-            throw new IllegalArgumentException("bdev " + name + ": an integrity bdev needs its own name, not its member's");
-        }
+        BdevGeometry.checkMember(name, member, "an integrity bdev");
         return new IntegrityBdev(name, member, hasher, Layout.of(name, member.blockSize(), member.blockCount()));
     }
 

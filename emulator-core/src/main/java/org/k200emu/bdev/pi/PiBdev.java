@@ -100,10 +100,7 @@ public final class PiBdev implements Bdev {
         if (piType < 1 || piType > 3) {
             throw new IllegalArgumentException("bdev " + name + ": protection type must be 1, 2 or 3, not " + piType);
         }
-        BdevGeometry.check(name, member.blockSize(), member.blockCount());
-        if (name.equals(member.name())) {
-            throw new IllegalArgumentException("bdev " + name + ": a pi bdev needs its own name, not its member's");
-        }
+        BdevGeometry.checkMember(name, member, "a pi bdev");
         PiBdev bdev = new PiBdev(name, member, piType);
         bdev.table.load();
         LOG.info("bdev {}: protection information type {} on {} ({} data blocks of {} + {} B)", name, piType,

@@ -33,10 +33,10 @@ import org.slf4j.LoggerFactory;
  * only once its data and its entries are both on the member.
  *
  * <p><b>Crashes.</b> A crash (or a failed table write) between the data write and its table
- * write leaves new data under old entries; the owner's entries must make that visible on the
- * next read (a guard or digest that no longer matches), so a torn write is caught rather than
- * handed up. What a table write carries is always a whole table block as it is in memory, of
- * entries whose data is already on the member: it never publishes an entry ahead of its data.
+ * write leaves new data under old entries, which the owner's check on the next read can catch
+ * (a guard or digest that no longer matches; each owner says what it cannot catch, as a torn
+ * first write under integrity's "no digest" entry). A table write carries a whole table block as it is in memory; since owners change
+ * an entry only once its data is on the member, it never publishes an entry ahead of its data.
  * A failed table write fails every commit it carried; the entries stay changed in memory and
  * the next write of that block carries them again. On a member with a volatile write cache the
  * order holds on the medium once the host has flushed, as for any write.

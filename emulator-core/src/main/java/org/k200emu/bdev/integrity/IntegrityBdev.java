@@ -31,16 +31,17 @@ import org.slf4j.LoggerFactory;
  * ones) have no digest and are not checked.
  *
  * <p>Layout on the member, which loses the space of the digests: data blocks {@code [0, D)},
- * the digest table {@code [D, D + T)} (a {@link MemberTable}: 32 bytes per data block, packed {@code blockSize / 32} to a
- * table block; an all-zero entry means "no digest"), and a header in the member's last block
- * (magic, version, algorithm, geometry, and a SHA-256 of those fields). Creating one over a member
- * with that header reopens it and checks from there on, so the digests survive a restart; over a
- * member whose metadata region is blank it formats it (writes the header); anything else is
- * refused unless formatted explicitly, so no volume's data is ever overwritten. The header sits
- * at the end because the table does, so the member must keep its size: one that grows gets a new
- * blank tail and is formatted anew (its data kept, unchecked); one that shrinks is refused. The
- * whole table is also held in memory (1/16 of the data size with 512-byte blocks, 1/128 with
- * 4 KiB), so reads cost no extra member I/O and table updates never need a read-modify-write.
+ * the digest table {@code [D, D + T)} (a {@link MemberTable}: 32 bytes per data block, packed
+ * {@code blockSize / 32} to a table block; an all-zero entry means "no digest"), and a header in
+ * the member's last block (magic, version, algorithm, geometry, and a SHA-256 of those fields).
+ * Creating one over a member with that header reopens it and checks from there on, so the
+ * digests survive a restart; over a member whose metadata region is blank it formats it (writes
+ * the header); anything else is refused unless formatted explicitly, so no volume's data is ever
+ * overwritten. The header sits at the end because the table does, so the member must keep its
+ * size: one that grows gets a new blank tail and is formatted anew (its data kept, unchecked);
+ * one that shrinks is refused. The whole table is also held in memory (1/16 of the data size
+ * with 512-byte blocks, 1/128 with 4 KiB), so reads cost no extra member I/O and table updates
+ * never need a read-modify-write.
  *
  * <p>Ordering and crashes: a write goes to the member first; only when it has completed are the
  * new digests put in the table and the covering table blocks written, and only then does the
@@ -114,7 +115,8 @@ public final class IntegrityBdev implements Bdev, Accelerated {
         this.hasher = hasher;
         this.blockSize = member.blockSize();
         this.layout = layout;
-        this.table = new MemberTable(name, "digest table", member, DIGEST_BYTES, layout.dataBlocks(), layout.tableStart());
+        this.table = new MemberTable(name, "digest table", member, DIGEST_BYTES, layout.dataBlocks(),
+                layout.tableStart());
         this.zeroBlockDigest = hasher.digest(new byte[blockSize]);
     }
 

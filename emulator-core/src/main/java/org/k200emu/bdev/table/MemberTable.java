@@ -35,11 +35,12 @@ import org.slf4j.LoggerFactory;
  * <p><b>Crashes.</b> A crash (or a failed table write) between the data write and its table
  * write leaves new data under old entries, which the owner's check on the next read can catch
  * (a guard or digest that no longer matches; each owner says what it cannot catch, as a torn
- * first write under integrity's "no digest" entry). A table write carries a whole table block as it is in memory; since owners change
- * an entry only once its data is on the member, it never publishes an entry ahead of its data.
- * A failed table write fails every commit it carried; the entries stay changed in memory and
- * the next write of that block carries them again. On a member with a volatile write cache the
- * order holds on the medium once the host has flushed, as for any write.
+ * first write under integrity's "no digest" entry). A table write carries a whole table block
+ * as it is in memory; since owners change an entry only once its data is on the member, it never
+ * publishes an entry ahead of its data. A failed table write fails every commit it carried; the
+ * entries stay changed in memory and the next write of that block carries them again. On a
+ * member with a volatile write cache the order holds on the medium once the host has flushed, as
+ * for any write.
  *
  * <p><b>Concurrency without locks.</b> Commits on any core that touch the same table block join
  * that block's lock-free waiter stack. At most one writer per table block is in flight: it takes

@@ -23,8 +23,8 @@ import org.k200emu.bdev.malloc.MallocBdev;
 /**
  * The test member: a bdev wrapped around another that records what it is given and misbehaves on
  * demand, so a stacked bdev (or a front end) sees a member that fails, loses power mid-write,
- * completes late, in an order the test chooses, or on another thread. Shared by the tests of
- * every module that stacks on a bdev (emulator-core's test jar).
+ * completes late, in an order the test chooses, or on another thread. Used by emulator-core's
+ * bdev tests and, through emulator-core's test jar, by the front-end tests of nvme-emulation.
  *
  * <p>Each submitted I/O is counted and logged, then meets the faults in this order:
  * <ol>

@@ -3,9 +3,10 @@ package org.k200emu.bdev;
 import java.util.Objects;
 
 /**
- * The checks every bdev module makes the same way: a sane geometry at creation, and an I/O that
- * fits the device with a buffer of exactly the right size. Shared so that every module answers
- * a bad request with the same {@link BdevStatus}.
+ * The checks every bdev module makes the same way: a sane geometry (and, for a service stacked
+ * on a member, a usable member) at creation, and an I/O that fits the device with a buffer of
+ * exactly the right size. Shared so that every module answers a bad request with the same
+ * {@link BdevStatus}.
  */
 public final class BdevGeometry {
 
@@ -36,6 +37,27 @@ public final class BdevGeometry {
         if (name.equals(member.name())) {
             throw new IllegalArgumentException("bdev " + name + ": " + kind + " needs its own name, not its member's");
         }
+    }
+
+    /**
+     * The first step of a stacked bdev's submit: false after completing {@code io} here if the
+     * bdev is {@code closed} (ABORTED), the I/O failed its {@code validation} (that status), or
+     * it moves no block (SUCCESS; a FLUSH always goes on); true if the bdev has work to do.
+     */
+    public static boolean admit(BdevIo io, boolean closed, int validation) {
+        if (closed) {
+            io.complete(BdevStatus.ABORTED);
+            return false;
+        }
+        if (validation != BdevStatus.SUCCESS) {
+            io.complete(validation);
+            return false;
+        }
+        if (io.op() != BdevOp.FLUSH && io.numBlocks() == 0) {
+            io.complete(BdevStatus.SUCCESS);
+            return false;
+        }
+        return true;
     }
 
     /**

@@ -132,17 +132,7 @@ public final class CryptoBdev implements Bdev, Accelerated {
 
     @Override
     public void submit(BdevIo io) {
-        if (closed) {
-            io.complete(BdevStatus.ABORTED);
-            return;
-        }
-        int status = BdevGeometry.validate(io, blockSize, blockCount);
-        if (status != BdevStatus.SUCCESS) {
-            io.complete(status);
-            return;
-        }
-        if (io.op() != BdevOp.FLUSH && io.numBlocks() == 0) {
-            io.complete(BdevStatus.SUCCESS);
+        if (!BdevGeometry.admit(io, closed, BdevGeometry.validate(io, blockSize, blockCount))) {
             return;
         }
         Request r = Request.POOL.get();

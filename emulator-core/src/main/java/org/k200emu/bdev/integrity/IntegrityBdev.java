@@ -221,17 +221,7 @@ public final class IntegrityBdev implements Bdev, Accelerated {
 
     @Override
     public void submit(BdevIo io) {
-        if (closed) {
-            io.complete(BdevStatus.ABORTED);
-            return;
-        }
-        int status = BdevGeometry.validate(io, blockSize, layout.dataBlocks());
-        if (status != BdevStatus.SUCCESS) {
-            io.complete(status);
-            return;
-        }
-        if (io.op() != BdevOp.FLUSH && io.numBlocks() == 0) {
-            io.complete(BdevStatus.SUCCESS);
+        if (!BdevGeometry.admit(io, closed, BdevGeometry.validate(io, blockSize, layout.dataBlocks()))) {
             return;
         }
         Request r = Request.POOL.get();

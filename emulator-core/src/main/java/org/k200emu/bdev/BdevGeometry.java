@@ -1,9 +1,12 @@
 package org.k200emu.bdev;
 
+import java.util.Objects;
+
 /**
- * The checks every bdev module makes the same way: a sane geometry at creation, and an I/O that
- * fits the device with a buffer of exactly the right size. Shared so that every module answers
- * a bad request with the same {@link BdevStatus}.
+ * The checks every bdev module makes the same way: a sane geometry (and, for a service stacked
+ * on a member, a usable member) at creation, and an I/O that fits the device with a buffer of
+ * exactly the right size. Shared so that every module answers a bad request with the same
+ * {@link BdevStatus}.
  */
 public final class BdevGeometry {
 
@@ -21,6 +24,40 @@ public final class BdevGeometry {
         if (blockCount <= 0) {
             throw new IllegalArgumentException("bdev " + name + ": capacity must be at least one block");
         }
+    }
+
+    /**
+     * Throws unless {@code member} can carry a service bdev named {@code name}: it exists (else
+     * NullPointerException), its geometry is usable, and the service has a name of its own.
+     * {@code kind} names the service in the message, as "a pi bdev".
+     */
+    public static void checkMember(String name, Bdev member, String kind) {
+        Objects.requireNonNull(member, "member");
+        check(name, member.blockSize(), member.blockCount());
+        if (name.equals(member.name())) {
+            throw new IllegalArgumentException("bdev " + name + ": " + kind + " needs its own name, not its member's");
+        }
+    }
+
+    /**
+     * The first step of a stacked bdev's submit: false after completing {@code io} here if the
+     * bdev is {@code closed} (ABORTED), the I/O failed its {@code validation} (that status), or
+     * it moves no block (SUCCESS; a FLUSH always goes on); true if the bdev has work to do.
+     */
+    public static boolean admit(BdevIo io, boolean closed, int validation) {
+        if (closed) {
+            io.complete(BdevStatus.ABORTED);
+            return false;
+        }
+        if (validation != BdevStatus.SUCCESS) {
+            io.complete(validation);
+            return false;
+        }
+        if (io.op() != BdevOp.FLUSH && io.numBlocks() == 0) {
+            io.complete(BdevStatus.SUCCESS);
+            return false;
+        }
+        return true;
     }
 
     /**

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
+import org.k200emu.bdev.malloc.MallocBdev;
 
 class BdevGeometryTest {
 
@@ -62,6 +63,40 @@ class BdevGeometryTest {
             more.release();
             growable.release();
             capped.release();
+        }
+    }
+
+    @Test
+    void admitCompletesClosedInvalidAndEmptyIoAndLetsTheRestThrough() {
+        int[] told = {-1};
+        BdevIo write = new BdevIo().prepare(BdevOp.WRITE, 0, 1, null, Runnable::run, d -> told[0] = d.status(), null);
+        assertThat(BdevGeometry.admit(write, true, BdevStatus.SUCCESS)).isFalse();
+        assertThat(told[0]).isEqualTo(BdevStatus.ABORTED);
+        write.prepare(BdevOp.WRITE, 0, 1, null, Runnable::run, d -> told[0] = d.status(), null);
+        assertThat(BdevGeometry.admit(write, false, BdevStatus.BAD_BUFFER)).isFalse();
+        assertThat(told[0]).isEqualTo(BdevStatus.BAD_BUFFER);
+        write.prepare(BdevOp.WRITE, 0, 0, null, Runnable::run, d -> told[0] = d.status(), null);
+        assertThat(BdevGeometry.admit(write, false, BdevStatus.SUCCESS)).as("no block to move").isFalse();
+        assertThat(told[0]).isEqualTo(BdevStatus.SUCCESS);
+        told[0] = -1;
+        assertThat(BdevGeometry.admit(io(BdevOp.FLUSH, 0, 0, null), false, BdevStatus.SUCCESS)).isTrue();
+        assertThat(BdevGeometry.admit(io(BdevOp.UNMAP, 0, 1, null), false, BdevStatus.SUCCESS)).isTrue();
+        assertThat(told[0]).isEqualTo(-1);
+    }
+
+    @Test
+    void checkMemberWantsAMemberAndANameOfItsOwn() {
+        MallocBdev m = new MallocBdev("m0", 512, 8);
+        try {
+            assertThatCode(() -> BdevGeometry.checkMember("s0", m, "a test bdev")).doesNotThrowAnyException();
+            assertThatThrownBy(() -> BdevGeometry.checkMember("m0", m, "a test bdev"))
+                    .hasMessage("bdev m0: a test bdev needs its own name, not its member's");
+            assertThatThrownBy(() -> BdevGeometry.checkMember("s0", null, "a test bdev"))
+                    .isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> BdevGeometry.checkMember("", m, "a test bdev"))
+                    .hasMessage("bdev name must not be empty");
+        } finally {
+            m.close();
         }
     }
 }

@@ -69,11 +69,7 @@ public final class CryptoBdev implements Bdev, Accelerated {
      * key (the message never contains key bytes).
      */
     public static CryptoBdev create(String name, Bdev member, byte[] key64) {
-        Objects.requireNonNull(member, "member");
-        BdevGeometry.check(name, member.blockSize(), member.blockCount());
-        if (name.equals(member.name())) {
-            throw new IllegalArgumentException("bdev " + name + ": a crypt bdev needs its own name, not its member's");
-        }
+        BdevGeometry.checkMember(name, member, "a crypt bdev");
         AesXts xts;
         try {
             xts = new AesXts(key64);
@@ -136,17 +132,7 @@ public final class CryptoBdev implements Bdev, Accelerated {
 
     @Override
     public void submit(BdevIo io) {
-        if (closed) {
-            io.complete(BdevStatus.ABORTED);
-            return;
-        }
-        int status = BdevGeometry.validate(io, blockSize, blockCount);
-        if (status != BdevStatus.SUCCESS) {
-            io.complete(status);
-            return;
-        }
-        if (io.op() != BdevOp.FLUSH && io.numBlocks() == 0) {
-            io.complete(BdevStatus.SUCCESS);
+        if (!BdevGeometry.admit(io, closed, BdevGeometry.validate(io, blockSize, blockCount))) {
             return;
         }
         Request r = Request.POOL.get();

@@ -35,7 +35,9 @@ import org.k200emu.bdev.BdevGeometry;
 import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
+import org.k200emu.bdev.SyncIo;
 import org.k200emu.bdev.integrity.BlockHasher;
+import org.k200emu.bdev.table.PagedBytes;
 import org.k200emu.cluster.accel.AccelJob;
 import org.k200emu.cluster.accel.AccelKind;
 import org.k200emu.cluster.accel.AccelWork;
@@ -131,9 +133,8 @@ public final class DedupBdev implements Bdev, Accelerated {
     private static final int RECORD_FIELDS = 72;
     private static final int SUPER_FIELDS = 64;
     private static final int FP = BlockHasher.DIGEST_BYTES;
-    private static final int FP_PAGE_SHIFT = 20;
     private static final int CHUNK_PAGES = 64;
-    private static final long SYNC_TIMEOUT_SECONDS = 60;
+    private static final long SYNC_TIMEOUT_SECONDS = SyncIo.TIMEOUT_SECONDS;
 
     private final String name;
     private final Bdev member;
@@ -147,7 +148,7 @@ public final class DedupBdev implements Bdev, Accelerated {
     private final ConcurrentHashMap<Fingerprint, Entry> index = new ConcurrentHashMap<>();
     private final AtomicReferenceArray<Entry> byPhysical;
     /** Fingerprint of each physical block, 32 bytes each, in 1 MiB pages; written before the block is published. */
-    private final byte[][] fingerprints;
+    private final PagedBytes fingerprints;
     private final BlockAllocator allocator;
 
     private final AtomicLong nextSeq = new AtomicLong(1);
@@ -177,12 +178,7 @@ public final class DedupBdev implements Bdev, Accelerated {
         this.perPage = layout.perPage();
         this.map = new AtomicLongArray((int) layout.logicalBlocks());
         this.byPhysical = new AtomicReferenceArray<>((int) layout.physicalBlocks());
-        long fpBytes = layout.physicalBlocks() * FP;
-        int pages = (int) ((fpBytes + (1 << FP_PAGE_SHIFT) - 1) >>> FP_PAGE_SHIFT);
-        this.fingerprints = new byte[pages][];
-        for (int p = 0; p < pages; p++) {
-            fingerprints[p] = new byte[(int) Math.min(1 << FP_PAGE_SHIFT, fpBytes - ((long) p << FP_PAGE_SHIFT))];
-        }
+        this.fingerprints = new PagedBytes(layout.physicalBlocks() * FP);
         this.allocator = new BlockAllocator(layout.physicalBlocks());
         this.doneSeq = new AtomicLongArray(layout.journalSlots());
         this.checkpointer = Executors.newSingleThreadExecutor(r -> {
@@ -209,11 +205,7 @@ public final class DedupBdev implements Bdev, Accelerated {
      * {@code journalSlots} member blocks. A member already formatted keeps its own geometry.
      */
     public static DedupBdev create(String name, Bdev member, long logicalBlocks, int journalSlots) {
-        Objects.requireNonNull(member, "member");
-        BdevGeometry.check(name, member.blockSize(), member.blockCount());
-        if (name.equals(member.name())) {
-            throw new IllegalArgumentException("bdev " + name + ": a dedup bdev needs its own name, not its member's");
-        }
+        BdevGeometry.checkMember(name, member, "a dedup bdev");
         if (logicalBlocks < 0) {
             throw new IllegalArgumentException("bdev " + name + ": negative logical size " + logicalBlocks);
         }
@@ -391,12 +383,12 @@ public final class DedupBdev implements Bdev, Accelerated {
 
     private void setFingerprint(int phys, byte[] fp) {
         long at = (long) phys * FP;
-        System.arraycopy(fp, 0, fingerprints[(int) (at >>> FP_PAGE_SHIFT)], (int) (at & ((1 << FP_PAGE_SHIFT) - 1)), FP);
+        fingerprints.set(at, fp, 0, FP);
     }
 
     private void getFingerprint(int phys, byte[] out) {
         long at = (long) phys * FP;
-        System.arraycopy(fingerprints[(int) (at >>> FP_PAGE_SHIFT)], (int) (at & ((1 << FP_PAGE_SHIFT) - 1)), out, 0, FP);
+        fingerprints.get(at, out, 0, FP);
     }
 
     /** Takes a reference if the entry is still alive (count above zero). */
@@ -942,23 +934,7 @@ public final class DedupBdev implements Bdev, Accelerated {
     // ---- control plane: format, load, checkpoint
 
     private static void sync(String name, Bdev member, BdevOp op, long lba, long blocks, ByteBuf buf, String what) {
-        CompletableFuture<Integer> done = new CompletableFuture<>();
-        BdevIo io = new BdevIo();
-        io.prepare(op, lba, blocks, buf, Runnable::run, d -> done.complete(d.status()), null);
-        member.submit(io);
-        int status;
-        try {
-            status = done.get(SYNC_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("bdev " + name + ": interrupted " + what, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("bdev " + name + ": " + what + " on " + member.name() + " failed: " + e, e);
-        }
-        if (status != BdevStatus.SUCCESS) {
-            throw new IllegalStateException("bdev " + name + ": " + what + " on " + member.name() + " failed: "
-                    + BdevStatus.name(status));
-        }
+        SyncIo.run("bdev " + name, member, op, lba, blocks, buf, what);
     }
 
     private void sync(BdevOp op, long lba, long blocks, ByteBuf buf, String what) {
@@ -1093,8 +1069,7 @@ public final class DedupBdev implements Bdev, Accelerated {
                         long fpByte = (page - mapPages) * BLOCK_SIZE;
                         long total = layout.physicalBlocks() * FP;
                         int len = (int) Math.min(BLOCK_SIZE, total - fpByte);
-                        System.arraycopy(chunk, off, fingerprints[(int) (fpByte >>> FP_PAGE_SHIFT)],
-                                (int) (fpByte & ((1 << FP_PAGE_SHIFT) - 1)), len);
+                        fingerprints.set(fpByte, chunk, off, len);
                     }
                 }
             }
@@ -1252,8 +1227,7 @@ public final class DedupBdev implements Bdev, Accelerated {
                         long fpByte = (page - mapPages) * BLOCK_SIZE;
                         long total = layout.physicalBlocks() * FP;
                         int len = (int) Math.min(BLOCK_SIZE, total - fpByte);
-                        System.arraycopy(fingerprints[(int) (fpByte >>> FP_PAGE_SHIFT)],
-                                (int) (fpByte & ((1 << FP_PAGE_SHIFT) - 1)), chunk, off, len);
+                        fingerprints.get(fpByte, chunk, off, len);
                     }
                 }
                 md.update(chunk, 0, n * BLOCK_SIZE);

@@ -5,15 +5,7 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.Recycler;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.k200emu.bdev.Accelerated;
 import org.k200emu.bdev.Bdev;
 import org.k200emu.bdev.BdevCompletion;
@@ -21,6 +13,9 @@ import org.k200emu.bdev.BdevGeometry;
 import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
+import org.k200emu.bdev.SyncIo;
+import org.k200emu.bdev.table.MemberTable;
+import org.k200emu.bdev.table.TableCommit;
 import org.k200emu.cluster.accel.AccelJob;
 import org.k200emu.cluster.accel.AccelKind;
 import org.k200emu.cluster.accel.AccelWork;
@@ -36,16 +31,17 @@ import org.slf4j.LoggerFactory;
  * ones) have no digest and are not checked.
  *
  * <p>Layout on the member, which loses the space of the digests: data blocks {@code [0, D)},
- * the digest table {@code [D, D + T)} (32 bytes per data block, packed {@code blockSize / 32} to a
- * table block; an all-zero entry means "no digest"), and a header in the member's last block
- * (magic, version, algorithm, geometry, and a SHA-256 of those fields). Creating one over a member
- * with that header reopens it and checks from there on, so the digests survive a restart; over a
- * member whose metadata region is blank it formats it (writes the header); anything else is
- * refused unless formatted explicitly, so no volume's data is ever overwritten. The header sits
- * at the end because the table does, so the member must keep its size: one that grows gets a new
- * blank tail and is formatted anew (its data kept, unchecked); one that shrinks is refused. The
- * whole table is also held in memory (1/16 of the data size with 512-byte blocks, 1/128 with
- * 4 KiB), so reads cost no extra member I/O and table updates never need a read-modify-write.
+ * the digest table {@code [D, D + T)} (a {@link MemberTable}: 32 bytes per data block, packed
+ * {@code blockSize / 32} to a table block; an all-zero entry means "no digest"), and a header in
+ * the member's last block (magic, version, algorithm, geometry, and a SHA-256 of those fields).
+ * Creating one over a member with that header reopens it and checks from there on, so the
+ * digests survive a restart; over a member whose metadata region is blank it formats it (writes
+ * the header); anything else is refused unless formatted explicitly, so no volume's data is ever
+ * overwritten. The header sits at the end because the table does, so the member must keep its
+ * size: one that grows gets a new blank tail and is formatted anew (its data kept, unchecked);
+ * one that shrinks is refused. The whole table is also held in memory (1/16 of the data size
+ * with 512-byte blocks, 1/128 with 4 KiB), so reads cost no extra member I/O and table updates
+ * never need a read-modify-write.
  *
  * <p>Ordering and crashes: a write goes to the member first; only when it has completed are the
  * new digests put in the table and the covering table blocks written, and only then does the
@@ -56,13 +52,11 @@ import org.slf4j.LoggerFactory;
  * after every crash instead). On a member with a volatile write cache the order holds on the
  * medium once the host has flushed, as for any write.
  *
- * <p>Concurrency without locks: writers on several cores that touch the same table block join a
- * per-block lock-free waiter stack; one of them writes the block from the in-memory table, and if
- * more updates arrived meanwhile writes it once more, so table writes to one block never overlap
- * (and cannot land out of order) and a writer completes only when a table write that includes its
- * digests has completed. Completions go back to each writer's own core. A read racing a write of
- * the same block may see the new data with the old digest and fail; hosts do not rely on such
- * races.
+ * <p>Concurrency without locks: table writes to one block never overlap (and cannot land out of
+ * order), a writer completes only when a table write that includes its digests has completed,
+ * and completions go back to each writer's own core (see {@link MemberTable}). A read racing a
+ * write of the same block may see the new data with the old digest and fail; hosts do not rely
+ * on such races.
  *
  * <p>The digests are hash jobs for the card's accelerators ({@link Accelerated}), on the cluster
  * of the I/O's core: one per write, one per read that has blocks to check.
@@ -79,15 +73,7 @@ public final class IntegrityBdev implements Bdev, Accelerated {
     /** Header fields end here; the SHA-256 of bytes [0, 56) follows. */
     static final int HEADER_FIELDS = 56;
     static final int DIGEST_BYTES = BlockHasher.DIGEST_BYTES;
-    private static final int PAGE_SHIFT = 20;
-    private static final int PAGE_BYTES = 1 << PAGE_SHIFT;
-    private static final int PAGE_MASK = PAGE_BYTES - 1;
-    private static final long SYNC_TIMEOUT_SECONDS = 60;
     private static final byte[] NO_DIGEST = new byte[DIGEST_BYTES];
-
-    private static final int IDLE = 0;
-    private static final int FLUSHING = 1;
-    private static final int FLUSHING_AGAIN = 2;
 
     private final String name;
     private final Bdev member;
@@ -95,14 +81,9 @@ public final class IntegrityBdev implements Bdev, Accelerated {
     private volatile Accelerators accel = Accelerators.k200();
     private final int blockSize;
     private final Layout layout;
-    private final int digestsPerBlock;
-    /** The digest table, 32 bytes per data block, in 1 MiB pages; table block t is bytes [t * blockSize, +blockSize). */
-    private final byte[][] table;
+    /** The digest table: entry i is data block i's digest, all zeroes for none. */
+    private final MemberTable table;
     private final byte[] zeroBlockDigest;
-    /** Per table block: IDLE, FLUSHING, or FLUSHING_AGAIN (updates arrived during the write in flight). */
-    private final AtomicIntegerArray flushState;
-    /** Per table block: writers whose digests the next table write must carry (a Treiber stack). */
-    private final AtomicReferenceArray<Waiter> waiters;
     private final AtomicLong mismatches = new AtomicLong();
     private volatile boolean closed;
 
@@ -115,13 +96,12 @@ public final class IntegrityBdev implements Bdev, Accelerated {
          */
         static Layout of(String name, int blockSize, long memberBlocks) {
             int per = blockSize / DIGEST_BYTES;
-            long usable = memberBlocks - 1;
-            long data = usable / (per + 1) * per + Math.max(0, usable % (per + 1) - 1);
+            long data = MemberTable.dataBlocks(per, memberBlocks - 1); // the header takes the last block
             if (data < 1) {
                 throw new IllegalArgumentException("bdev " + name + ": a member of " + memberBlocks
                         + " blocks is too small for an integrity bdev (3 blocks at least)");
             }
-            long tableBlocks = (data + per - 1) / per;
+            long tableBlocks = MemberTable.blocksFor(per, data);
             if (tableBlocks > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("bdev " + name + ": member too large for an integrity bdev");
             }
@@ -135,16 +115,9 @@ public final class IntegrityBdev implements Bdev, Accelerated {
         this.hasher = hasher;
         this.blockSize = member.blockSize();
         this.layout = layout;
-        this.digestsPerBlock = blockSize / DIGEST_BYTES;
-        long tableBytes = layout.tableBlocks() * blockSize;
-        int pages = (int) ((tableBytes + PAGE_BYTES - 1) >>> PAGE_SHIFT);
-        this.table = new byte[pages][];
-        for (int p = 0; p < pages; p++) {
-            table[p] = new byte[(int) Math.min(PAGE_BYTES, tableBytes - ((long) p << PAGE_SHIFT))];
-        }
+        this.table = new MemberTable(name, "digest table", member, DIGEST_BYTES, layout.dataBlocks(),
+                layout.tableStart());
         this.zeroBlockDigest = hasher.digest(new byte[blockSize]);
-        this.flushState = new AtomicIntegerArray((int) layout.tableBlocks());
-        this.waiters = new AtomicReferenceArray<>((int) layout.tableBlocks());
     }
 
     /**
@@ -182,10 +155,7 @@ public final class IntegrityBdev implements Bdev, Accelerated {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("bdev " + name + ": " + e.getMessage());
         }
-        BdevGeometry.check(name, member.blockSize(), member.blockCount());
-        if (name.equals(member.name())) {
-            throw new IllegalArgumentException("bdev " + name + ": an integrity bdev needs its own name, not its member's");
-        }
+        BdevGeometry.checkMember(name, member, "an integrity bdev");
         return new IntegrityBdev(name, member, hasher, Layout.of(name, member.blockSize(), member.blockCount()));
     }
 
@@ -241,13 +211,7 @@ public final class IntegrityBdev implements Bdev, Accelerated {
 
     @Override
     public boolean supports(BdevOp op) {
-        switch (op) {
-            case READ:
-            case FLUSH:
-                return member.supports(op);
-            default:
-                return member.supports(op) && member.supports(BdevOp.WRITE); // and then the table
-        }
+        return table.supports(op);
     }
 
     @Override
@@ -257,17 +221,7 @@ public final class IntegrityBdev implements Bdev, Accelerated {
 
     @Override
     public void submit(BdevIo io) {
-        if (closed) {
-            io.complete(BdevStatus.ABORTED);
-            return;
-        }
-        int status = BdevGeometry.validate(io, blockSize, layout.dataBlocks());
-        if (status != BdevStatus.SUCCESS) {
-            io.complete(status);
-            return;
-        }
-        if (io.op() != BdevOp.FLUSH && io.numBlocks() == 0) {
-            io.complete(BdevStatus.SUCCESS);
+        if (!BdevGeometry.admit(io, closed, BdevGeometry.validate(io, blockSize, layout.dataBlocks()))) {
             return;
         }
         Request r = Request.POOL.get();
@@ -288,58 +242,12 @@ public final class IntegrityBdev implements Bdev, Accelerated {
 
     // ---- the digest table in memory
 
-    private byte[] page(long lba) {
-        return table[(int) ((lba * DIGEST_BYTES) >>> PAGE_SHIFT)];
-    }
-
-    private static int slot(long lba) {
-        return (int) ((lba * DIGEST_BYTES) & PAGE_MASK);
-    }
-
     /** The digest of data block {@code lba}, or null if it has none (for tests). */
     byte[] digestOf(long lba) {
-        byte[] page = page(lba);
-        int off = slot(lba);
+        byte[] page = table.page(lba);
+        int off = table.offset(lba);
         return Arrays.equals(page, off, off + DIGEST_BYTES, NO_DIGEST, 0, DIGEST_BYTES)
                 ? null : Arrays.copyOfRange(page, off, off + DIGEST_BYTES);
-    }
-
-    // ---- table writes: one in flight per table block, later updates batched into the next
-
-    /** Makes {@code w} wait for a write of table block {@code t} that starts after its digests are in memory. */
-    private void enqueue(int t, Waiter w, Executor core) {
-        Waiter head;
-        do {
-            head = waiters.get(t);
-            w.next = head;
-        } while (!waiters.compareAndSet(t, head, w));
-        for (;;) {
-            int s = flushState.get(t);
-            if (s == IDLE) {
-                if (flushState.compareAndSet(t, IDLE, FLUSHING)) {
-                    Flush.POOL.get().start(this, t, core);
-                    return;
-                }
-            } else if (s == FLUSHING) {
-                if (flushState.compareAndSet(t, FLUSHING, FLUSHING_AGAIN)) {
-                    return;
-                }
-            } else {
-                return; // another round is already due and will take w
-            }
-        }
-    }
-
-    /** After a table write of block {@code t}: true if updates arrived meanwhile and another round is due. */
-    private boolean anotherRound(int t) {
-        for (;;) {
-            if (flushState.compareAndSet(t, FLUSHING_AGAIN, FLUSHING)) {
-                return true;
-            }
-            if (flushState.compareAndSet(t, FLUSHING, IDLE)) {
-                return false;
-            }
-        }
     }
 
     // ---- open and format (control plane: synchronous)
@@ -350,18 +258,18 @@ public final class IntegrityBdev implements Bdev, Accelerated {
             sync(BdevOp.READ, layout.headerLba(), 1, header, "reading the integrity header");
             if (!reformat && header.getLong(0) == MAGIC) {
                 checkHeader(header);
-                loadTable();
+                table.load();
                 LOG.info("bdev {}: reopened the {} digest table on {} ({} data blocks)", name, hasher.algorithm(),
                         member.name(), layout.dataBlocks());
                 return;
             }
             if (reformat) {
-                zeroTable();
+                table.zeroOnMember();
             } else {
                 // Never overwrite what might be a volume's data (a member that shrank, or one that
                 // was used without integrity): format only a blank tail.
-                loadTable();
-                if (!allZero(header) || !tableIsBlank()) {
+                table.load();
+                if (!allZero(header) || !table.isBlank()) {
                     throw new IllegalStateException("bdev " + name + ": " + member.name() + " has no integrity header"
                             + " and its last " + (layout.tableBlocks() + 1) + " blocks are not blank; refusing to"
                             + " format over them (IntegrityBdev.format does it explicitly)");
@@ -385,35 +293,6 @@ public final class IntegrityBdev implements Bdev, Accelerated {
             }
         }
         return true;
-    }
-
-    private boolean tableIsBlank() {
-        for (byte[] page : table) {
-            for (int off = 0; off < page.length; off += DIGEST_BYTES) {
-                if (!Arrays.equals(page, off, off + DIGEST_BYTES, NO_DIGEST, 0, DIGEST_BYTES)) {
-                    return false;
-                }
-            }
-        }
-        return true;
-    }
-
-    private void zeroTable() {
-        if (member.supports(BdevOp.WRITE_ZEROES)) {
-            sync(BdevOp.WRITE_ZEROES, layout.tableStart(), layout.tableBlocks(), null, "zeroing the digest table");
-            return;
-        }
-        int chunk = PAGE_BYTES / blockSize;
-        ByteBuf zeroes = PooledByteBufAllocator.DEFAULT.heapBuffer(PAGE_BYTES, PAGE_BYTES);
-        try {
-            for (long t = 0; t < layout.tableBlocks(); t += chunk) {
-                int n = (int) Math.min(chunk, layout.tableBlocks() - t);
-                zeroes.clear().writeZero(n * blockSize);
-                sync(BdevOp.WRITE, layout.tableStart() + t, n, zeroes, "zeroing the digest table");
-            }
-        } finally {
-            zeroes.release();
-        }
     }
 
     /** Written after the table is known to be zero: a crash before it leaves a blank, formattable tail. */
@@ -452,60 +331,18 @@ public final class IntegrityBdev implements Bdev, Accelerated {
         }
     }
 
-    private void loadTable() {
-        int chunk = PAGE_BYTES / blockSize; // one page per read
-        ByteBuf buf = PooledByteBufAllocator.DEFAULT.heapBuffer(PAGE_BYTES, PAGE_BYTES);
-        try {
-            for (long t = 0, p = 0; t < layout.tableBlocks(); t += chunk, p++) {
-                int n = (int) Math.min(chunk, layout.tableBlocks() - t);
-                buf.clear();
-                sync(BdevOp.READ, layout.tableStart() + t, n, buf, "loading the digest table");
-                buf.getBytes(0, table[(int) p], 0, n * blockSize);
-            }
-        } finally {
-            buf.release();
-        }
-    }
-
-    /** One member I/O, waited for (bounded). Completions may run on any thread: the future hands them over. */
     private void sync(BdevOp op, long lba, long blocks, ByteBuf buf, String what) {
-        CompletableFuture<Integer> done = new CompletableFuture<>();
-        BdevIo io = new BdevIo();
-        io.prepare(op, lba, blocks, buf, Runnable::run, d -> done.complete(d.status()), null);
-        member.submit(io);
-        int status;
-        try {
-            status = done.get(SYNC_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("bdev " + name + ": interrupted " + what, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("bdev " + name + ": " + what + " on " + member.name() + " failed: " + e, e);
-        }
-        if (status != BdevStatus.SUCCESS) {
-            throw new IllegalStateException("bdev " + name + ": " + what + " on " + member.name() + " failed: "
-                    + BdevStatus.name(status));
-        }
+        SyncIo.run("bdev " + name, member, op, lba, blocks, buf, what);
     }
 
     // ---- the data path
-
-    /** One writer's place in the waiter stack of one table block. */
-    private static final class Waiter {
-        final Request owner;
-        Waiter next;
-
-        Waiter(Request owner) {
-            this.owner = owner;
-        }
-    }
 
     /**
      * One parent I/O in progress. Pooled: the data path allocates nothing per I/O. The digests of
      * a read's or a write's blocks are a hash job on the accelerator of the I/O's cluster; the
      * check's verdict, or the table update's commit, runs in {@link #accelDone}.
      */
-    private static final class Request implements BdevCompletion, Runnable, AccelWork {
+    private static final class Request implements BdevCompletion, AccelWork, TableCommit.Owner {
 
         private static final int JOB_VERIFY = 0;
         private static final int JOB_DIGEST = 1;
@@ -516,20 +353,14 @@ public final class IntegrityBdev implements Bdev, Accelerated {
                 return new Request(handle);
             }
         };
-        /** A request that needed more waiters than this (a huge Write Zeroes) does not keep them. */
-        private static final int KEPT_WAITERS = 64;
-
         private final Recycler.Handle<Request> handle;
         final BdevIo memberIo = new BdevIo();
         private final AccelJob job = new AccelJob(this);
         private final byte[] digest = new byte[DIGEST_BYTES];
-        /** Table writes still awaited, plus one while they are being registered. */
-        private final AtomicInteger pending = new AtomicInteger();
-        private Waiter[] waiters = new Waiter[0];
+        private final TableCommit commit = new TableCommit(this);
         private IntegrityBdev bdev;
         private BdevIo parent;
         private int readStart;
-        private volatile int status;
 
         Request(Recycler.Handle<Request> handle) {
             this.handle = handle;
@@ -538,7 +369,6 @@ public final class IntegrityBdev implements Bdev, Accelerated {
         void start(IntegrityBdev b, BdevIo io) {
             bdev = b;
             parent = io;
-            status = BdevStatus.SUCCESS;
             ByteBuf buf = io.op() == BdevOp.READ || io.op() == BdevOp.WRITE ? io.buffer() : null;
             if (io.op() == BdevOp.READ) {
                 readStart = buf.writerIndex();
@@ -572,7 +402,7 @@ public final class IntegrityBdev implements Bdev, Accelerated {
                 case UNMAP:
                     if (s == BdevStatus.SUCCESS) {
                         updateDigests(); // known digests: nothing to hash
-                        commit();
+                        commitDigests();
                     } else {
                         finish(s); // the old digests stay: a partly written range reads as a mismatch
                     }
@@ -598,7 +428,7 @@ public final class IntegrityBdev implements Bdev, Accelerated {
             if (j.step() == JOB_VERIFY) {
                 finish(j.result());
             } else {
-                commit();
+                commitDigests();
             }
         }
 
@@ -609,8 +439,8 @@ public final class IntegrityBdev implements Bdev, Accelerated {
             int n = (int) parent.numBlocks();
             int checked = 0;
             for (int i = 0; i < n; i++) {
-                int off = slot(lba + i);
-                if (!Arrays.equals(b.page(lba + i), off, off + DIGEST_BYTES, NO_DIGEST, 0, DIGEST_BYTES)) {
+                int off = b.table.offset(lba + i);
+                if (!Arrays.equals(b.table.page(lba + i), off, off + DIGEST_BYTES, NO_DIGEST, 0, DIGEST_BYTES)) {
                     checked++;
                 }
             }
@@ -627,8 +457,8 @@ public final class IntegrityBdev implements Bdev, Accelerated {
             int bad = 0;
             long firstBad = -1;
             for (int i = 0; i < n; i++) {
-                byte[] page = b.page(lba + i);
-                int off = slot(lba + i);
+                byte[] page = b.table.page(lba + i);
+                int off = b.table.offset(lba + i);
                 if (Arrays.equals(page, off, off + DIGEST_BYTES, NO_DIGEST, 0, DIGEST_BYTES)) {
                     continue; // never written: nothing to check against
                 }
@@ -670,176 +500,40 @@ public final class IntegrityBdev implements Bdev, Accelerated {
                     int from = buf.readerIndex();
                     int bs = b.blockSize;
                     for (int i = 0; i < n; i++) {
-                        b.hasher.digest(buf, from + i * bs, bs, b.page(lba + i), slot(lba + i));
+                        b.hasher.digest(buf, from + i * bs, bs, b.table.page(lba + i), b.table.offset(lba + i));
                     }
                     break;
                 }
                 case WRITE_ZEROES:
                     for (long i = 0; i < n; i++) {
-                        System.arraycopy(b.zeroBlockDigest, 0, b.page(lba + i), slot(lba + i), DIGEST_BYTES);
+                        System.arraycopy(b.zeroBlockDigest, 0, b.table.page(lba + i), b.table.offset(lba + i), DIGEST_BYTES);
                     }
                     break;
                 default: // UNMAP: deallocated blocks are like never-written ones
                     for (long i = 0; i < n; i++) {
-                        int off = slot(lba + i);
-                        Arrays.fill(b.page(lba + i), off, off + DIGEST_BYTES, (byte) 0);
+                        int off = b.table.offset(lba + i);
+                        Arrays.fill(b.table.page(lba + i), off, off + DIGEST_BYTES, (byte) 0);
                     }
                     break;
             }
         }
 
-        /** Waits for a write of every table block the range touches; the last one completes the parent. */
-        private void commit() {
-            IntegrityBdev b = bdev;
-            long first = parent.offsetBlocks() / b.digestsPerBlock;
-            long last = (parent.offsetBlocks() + parent.numBlocks() - 1) / b.digestsPerBlock;
-            int count = (int) (last - first + 1);
-            if (waiters.length < count) {
-                waiters = new Waiter[count];
-                for (int i = 0; i < count; i++) {
-                    waiters[i] = new Waiter(this);
-                }
-            }
-            pending.set(count + 1);
-            Executor core = parent.core();
-            for (int i = 0; i < count; i++) {
-                b.enqueue((int) (first + i), waiters[i], core);
-            }
-            arrive(core);
+        /** Waits for the table writes that carry the range's new digests; then {@link #tableCommitted}. */
+        private void commitDigests() {
+            commit.start(bdev.table, parent.offsetBlocks(), parent.numBlocks(), parent.core());
         }
 
-        void fail(int s) {
-            status = s;
-        }
-
-        /** One awaited table write done, on the thread of {@code current}; completes the parent on its own core. */
-        void arrive(Executor current) {
-            if (pending.decrementAndGet() == 0) {
-                if (current == parent.core()) {
-                    finish(status);
-                } else {
-                    parent.core().execute(this);
-                }
-            }
-        }
-
-        /** Completion handed over to the parent's core. */
         @Override
-        public void run() {
-            finish(status);
+        public void tableCommitted(int s) {
+            finish(s);
         }
 
         private void finish(int s) {
             BdevIo p = parent;
             parent = null;
             bdev = null;
-            if (waiters.length > KEPT_WAITERS) {
-                waiters = new Waiter[0];
-            }
             handle.recycle(this);
             p.complete(s);
-        }
-    }
-
-    /**
-     * The writer of one table block while it has updates to carry: each round takes the waiters
-     * queued so far, writes the block from the in-memory table, and completes them.
-     */
-    private static final class Flush implements BdevCompletion {
-
-        static final Recycler<Flush> POOL = new Recycler<Flush>() {
-            @Override
-            protected Flush newObject(Handle<Flush> handle) {
-                return new Flush(handle);
-            }
-        };
-
-        private final Recycler.Handle<Flush> handle;
-        private final BdevIo memberIo = new BdevIo();
-        /** Submitting loop and member completion both increment it; the second one goes on (no recursion, no race). */
-        private final AtomicInteger handoff = new AtomicInteger();
-        private IntegrityBdev bdev;
-        private int tableBlock;
-        private Executor core;
-        private Waiter batch;
-        private ByteBuf scratch;
-        private int roundStatus;
-
-        Flush(Recycler.Handle<Flush> handle) {
-            this.handle = handle;
-        }
-
-        void start(IntegrityBdev b, int t, Executor home) {
-            bdev = b;
-            tableBlock = t;
-            core = home;
-            pump();
-        }
-
-        private void pump() {
-            IntegrityBdev b = bdev;
-            for (;;) {
-                Waiter taken = b.waiters.getAndSet(tableBlock, null);
-                if (taken != null) {
-                    batch = taken;
-                    int bs = b.blockSize;
-                    long at = (long) tableBlock * bs;
-                    scratch = PooledByteBufAllocator.DEFAULT.directBuffer(bs, bs);
-                    scratch.writeBytes(b.table[(int) (at >>> PAGE_SHIFT)], (int) (at & PAGE_MASK), bs);
-                    handoff.set(0);
-                    memberIo.prepare(BdevOp.WRITE, b.layout.tableStart() + tableBlock, 1, scratch, core, this, null);
-                    b.member.submit(memberIo);
-                    if (handoff.incrementAndGet() == 1) {
-                        return; // the completion goes on from here
-                    }
-                    roundDone();
-                }
-                if (!b.anotherRound(tableBlock)) {
-                    done();
-                    return;
-                }
-            }
-        }
-
-        @Override
-        public void bdevIoDone(BdevIo io) {
-            roundStatus = io.status();
-            if (handoff.incrementAndGet() == 1) {
-                return; // still inside submit: the loop goes on
-            }
-            roundDone();
-            if (bdev.anotherRound(tableBlock)) {
-                pump();
-            } else {
-                done();
-            }
-        }
-
-        private void roundDone() {
-            scratch.release();
-            scratch = null;
-            if (roundStatus != BdevStatus.SUCCESS) {
-                LOG.warn("bdev {}: writing digest table block {} failed: {}", bdev.name, tableBlock,
-                        BdevStatus.name(roundStatus));
-            }
-            Waiter w = batch;
-            batch = null;
-            while (w != null) {
-                Waiter next = w.next;
-                w.next = null;
-                Request owner = w.owner;
-                if (roundStatus != BdevStatus.SUCCESS) {
-                    owner.fail(roundStatus);
-                }
-                owner.arrive(core); // may recycle owner and its waiters: next was read first
-                w = next;
-            }
-        }
-
-        private void done() {
-            bdev = null;
-            core = null;
-            handle.recycle(this);
         }
     }
 }

@@ -8,15 +8,12 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,9 +21,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32C;
 import org.k200emu.bdev.Bdev;
-import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
-import org.k200emu.bdev.BdevStatus;
+import org.k200emu.bdev.SyncIo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,7 +92,7 @@ public final class LvolStore implements AutoCloseable {
     /** "K200LVCP" */
     static final long CHECKPOINT_MAGIC = 0x4B3230304C564350L;
     static final int VERSION = 1;
-    private static final long SYNC_TIMEOUT_SECONDS = 60;
+    private static final long SYNC_TIMEOUT_SECONDS = SyncIo.TIMEOUT_SECONDS;
     private static final int MAX_NAME_BYTES = 255;
 
     private final String name;
@@ -959,24 +955,7 @@ public final class LvolStore implements AutoCloseable {
     }
 
     private static void sync(String name, Bdev member, BdevOp op, long lba, long blocks, ByteBuf buf, String what) {
-        CompletableFuture<Integer> done = new CompletableFuture<>();
-        BdevIo io = new BdevIo();
-        io.prepare(op, lba, blocks, buf, Runnable::run, d -> done.complete(d.status()), null);
-        member.submit(io);
-        int status;
-        try {
-            status = done.get(SYNC_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("lvol store " + name + ": interrupted " + what, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("lvol store " + name + ": " + what + " on " + member.name()
-                    + " failed: " + e, e);
-        }
-        if (status != BdevStatus.SUCCESS) {
-            throw new IllegalStateException("lvol store " + name + ": " + what + " on " + member.name()
-                    + " failed: " + BdevStatus.name(status));
-        }
+        SyncIo.run("lvol store " + name, member, op, lba, blocks, buf, what);
     }
 
     /**

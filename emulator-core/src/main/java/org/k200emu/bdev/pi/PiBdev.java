@@ -7,20 +7,14 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.k200emu.bdev.Bdev;
 import org.k200emu.bdev.BdevCompletion;
 import org.k200emu.bdev.BdevGeometry;
 import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
+import org.k200emu.bdev.table.MemberTable;
+import org.k200emu.bdev.table.TableCommit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,19 +34,17 @@ import org.slf4j.LoggerFactory;
  * is the escape value that turns checking off, so a host may read such blocks.
  *
  * <p>Layout on the member: data blocks {@code [0, D)}, then the metadata table
- * {@code [D, D + T)}, {@code blockSize / 8} entries to a table block. Entries are stored
- * complemented, so a blank (zero-filled) member reads as all-FFh metadata without being
- * formatted. There is no header: the layout follows from the member's size, which must stay the
- * same. The whole table is also held in memory (1/64 of the data with 512-byte blocks, 1/512 with
- * 4 KiB), so reads cost no member I/O for it.
+ * {@code [D, D + T)}, a {@link MemberTable} of {@code blockSize / 8} entries to a table block.
+ * Entries are stored complemented, so a blank (zero-filled) member reads as all-FFh metadata
+ * without being formatted. There is no header: the layout follows from the member's size, which
+ * must stay the same. The whole table is also held in memory (1/64 of the data with 512-byte
+ * blocks, 1/512 with 4 KiB), so reads cost no member I/O for it.
  *
  * <p>Ordering: a write goes to the member first; only when it has completed are its entries put in
  * the table and the covering table blocks written, and only then does the write complete. A crash
  * in between leaves new data under old protection information, which the guard check on the next
  * read reports: a torn write is caught, not handed up. Table writes of one table block never
- * overlap: writers on any core join a lock-free waiter stack, one of them writes the block from
- * the in-memory table, again if more updates came meanwhile, and each writer completes (on its own
- * core) once a table write that carries its entries has completed.
+ * overlap, and each writer completes on its own core: see {@link MemberTable}.
  *
  * <p>Owned by the registry that created it, which also owns (and closes) the member.
  */
@@ -64,26 +56,14 @@ public final class PiBdev implements Bdev {
     public static final int METADATA_BYTES = 8;
 
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
-    private static final int PAGE_SHIFT = 20;
-    private static final int PAGE_BYTES = 1 << PAGE_SHIFT;
-    private static final int PAGE_MASK = PAGE_BYTES - 1;
-    private static final long SYNC_TIMEOUT_SECONDS = 60;
-
-    private static final int IDLE = 0;
-    private static final int FLUSHING = 1;
-    private static final int FLUSHING_AGAIN = 2;
 
     private final String name;
     private final Bdev member;
     private final int piType;
     private final int blockSize;
     private final long dataBlocks;
-    private final long tableBlocks;
-    private final int entriesPerBlock;
-    /** The table as on the member (complemented entries), in 1 MiB pages; table block t is bytes [t * blockSize, +blockSize). */
-    private final byte[][] table;
-    private final AtomicIntegerArray flushState;
-    private final AtomicReferenceArray<Waiter> waiters;
+    /** Entry i is the complement of data block i's protection information, as on the member. */
+    private final MemberTable table;
     private volatile boolean closed;
 
     private PiBdev(String name, Bdev member, int piType) {
@@ -91,29 +71,21 @@ public final class PiBdev implements Bdev {
         this.member = member;
         this.piType = piType;
         this.blockSize = member.blockSize();
-        this.entriesPerBlock = blockSize / METADATA_BYTES;
+        int entriesPerBlock = blockSize / METADATA_BYTES;
         this.dataBlocks = dataBlocks(entriesPerBlock, member.blockCount());
         if (dataBlocks < 1) {
             throw new IllegalArgumentException("bdev " + name + ": a member of " + member.blockCount()
                     + " blocks is too small for a pi bdev (2 blocks at least)");
         }
-        this.tableBlocks = (dataBlocks + entriesPerBlock - 1) / entriesPerBlock;
-        if (tableBlocks > Integer.MAX_VALUE) {
+        if (MemberTable.blocksFor(entriesPerBlock, dataBlocks) > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("bdev " + name + ": member too large for a pi bdev");
         }
-        long tableBytes = tableBlocks * blockSize;
-        int pages = (int) ((tableBytes + PAGE_BYTES - 1) >>> PAGE_SHIFT);
-        this.table = new byte[pages][];
-        for (int p = 0; p < pages; p++) {
-            table[p] = new byte[(int) Math.min(PAGE_BYTES, tableBytes - ((long) p << PAGE_SHIFT))];
-        }
-        this.flushState = new AtomicIntegerArray((int) tableBlocks);
-        this.waiters = new AtomicReferenceArray<>((int) tableBlocks);
+        this.table = new MemberTable(name, "metadata table", member, METADATA_BYTES, dataBlocks, dataBlocks);
     }
 
     /** Data blocks that fit on {@code memberBlocks} with their table: groups of {@code per} data blocks and one table block. */
     static long dataBlocks(int per, long memberBlocks) {
-        return memberBlocks / (per + 1) * per + Math.max(0, memberBlocks % (per + 1) - 1);
+        return MemberTable.dataBlocks(per, memberBlocks);
     }
 
     /**
@@ -128,12 +100,9 @@ public final class PiBdev implements Bdev {
         if (piType < 1 || piType > 3) {
             throw new IllegalArgumentException("bdev " + name + ": protection type must be 1, 2 or 3, not " + piType);
         }
-        BdevGeometry.check(name, member.blockSize(), member.blockCount());
-        if (name.equals(member.name())) {
-            throw new IllegalArgumentException("bdev " + name + ": a pi bdev needs its own name, not its member's");
-        }
+        BdevGeometry.checkMember(name, member, "a pi bdev");
         PiBdev bdev = new PiBdev(name, member, piType);
-        bdev.loadTable();
+        bdev.table.load();
         LOG.info("bdev {}: protection information type {} on {} ({} data blocks of {} + {} B)", name, piType,
                 member.name(), bdev.dataBlocks, bdev.blockSize, METADATA_BYTES);
         return bdev;
@@ -182,13 +151,7 @@ public final class PiBdev implements Bdev {
 
     @Override
     public boolean supports(BdevOp op) {
-        switch (op) {
-            case READ:
-            case FLUSH:
-                return member.supports(op);
-            default:
-                return member.supports(op) && member.supports(BdevOp.WRITE); // and then the table
-        }
+        return table.supports(op);
     }
 
     @Override
@@ -198,17 +161,7 @@ public final class PiBdev implements Bdev {
 
     @Override
     public void submit(BdevIo io) {
-        if (closed) {
-            io.complete(BdevStatus.ABORTED);
-            return;
-        }
-        int status = validate(io);
-        if (status != BdevStatus.SUCCESS) {
-            io.complete(status);
-            return;
-        }
-        if (io.op() != BdevOp.FLUSH && io.numBlocks() == 0) {
-            io.complete(BdevStatus.SUCCESS);
+        if (!BdevGeometry.admit(io, closed, validate(io))) {
             return;
         }
         Request.POOL.get().start(this, io);
@@ -251,103 +204,17 @@ public final class PiBdev implements Bdev {
 
     /** The protection information of data block {@code lba} as a big-endian long (guard, app tag, ref tag). */
     public long metadata(long lba) {
-        long at = lba * METADATA_BYTES;
-        return ~(long) LONGS.get(table[(int) (at >>> PAGE_SHIFT)], (int) (at & PAGE_MASK));
+        return ~(long) LONGS.get(table.page(lba), table.offset(lba));
     }
 
     private void setMetadata(long lba, long pi) {
-        long at = lba * METADATA_BYTES;
-        LONGS.set(table[(int) (at >>> PAGE_SHIFT)], (int) (at & PAGE_MASK), ~pi);
-    }
-
-    /** Makes {@code w} wait for a write of table block {@code t} that starts after its entries are in memory. */
-    private void enqueue(int t, Waiter w, Executor core) {
-        Waiter head;
-        do {
-            head = waiters.get(t);
-            w.next = head;
-        } while (!waiters.compareAndSet(t, head, w));
-        for (;;) {
-            int s = flushState.get(t);
-            if (s == IDLE) {
-                if (flushState.compareAndSet(t, IDLE, FLUSHING)) {
-                    Flush.POOL.get().start(this, t, core);
-                    return;
-                }
-            } else if (s == FLUSHING) {
-                if (flushState.compareAndSet(t, FLUSHING, FLUSHING_AGAIN)) {
-                    return;
-                }
-            } else {
-                return; // another round is already due and will take w
-            }
-        }
-    }
-
-    /** After a table write of block {@code t}: true if updates arrived meanwhile and another round is due. */
-    private boolean anotherRound(int t) {
-        for (;;) {
-            if (flushState.compareAndSet(t, FLUSHING_AGAIN, FLUSHING)) {
-                return true;
-            }
-            if (flushState.compareAndSet(t, FLUSHING, IDLE)) {
-                return false;
-            }
-        }
-    }
-
-    // ---- loading (control plane: synchronous)
-
-    private void loadTable() {
-        int chunk = PAGE_BYTES / blockSize; // one page per read
-        ByteBuf buf = PooledByteBufAllocator.DEFAULT.heapBuffer(PAGE_BYTES, PAGE_BYTES);
-        try {
-            for (long t = 0, p = 0; t < tableBlocks; t += chunk, p++) {
-                int n = (int) Math.min(chunk, tableBlocks - t);
-                buf.clear();
-                sync(BdevOp.READ, dataBlocks + t, n, buf);
-                buf.getBytes(0, table[(int) p], 0, n * blockSize);
-            }
-        } finally {
-            buf.release();
-        }
-    }
-
-    private void sync(BdevOp op, long lba, long blocks, ByteBuf buf) {
-        CompletableFuture<Integer> done = new CompletableFuture<>();
-        BdevIo io = new BdevIo();
-        io.prepare(op, lba, blocks, buf, Runnable::run, d -> done.complete(d.status()), null);
-        member.submit(io);
-        int status;
-        try {
-            status = done.get(SYNC_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("bdev " + name + ": interrupted loading the metadata table", e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("bdev " + name + ": loading the metadata table from " + member.name()
-                    + " failed: " + e, e);
-        }
-        if (status != BdevStatus.SUCCESS) {
-            throw new IllegalStateException("bdev " + name + ": loading the metadata table from " + member.name()
-                    + " failed: " + BdevStatus.name(status));
-        }
+        LONGS.set(table.page(lba), table.offset(lba), ~pi);
     }
 
     // ---- the data path
 
-    /** One writer's place in the waiter stack of one table block. */
-    private static final class Waiter {
-        final Request owner;
-        Waiter next;
-
-        Waiter(Request owner) {
-            this.owner = owner;
-        }
-    }
-
     /** One parent I/O in progress. Pooled: the data path allocates nothing per I/O but pooled buffers. */
-    private static final class Request implements BdevCompletion, Runnable {
+    private static final class Request implements BdevCompletion, TableCommit.Owner {
 
         static final Recycler<Request> POOL = new Recycler<Request>() {
             @Override
@@ -355,21 +222,15 @@ public final class PiBdev implements Bdev {
                 return new Request(handle);
             }
         };
-        /** A request that needed more waiters than this (a huge Write Zeroes) does not keep them. */
-        private static final int KEPT_WAITERS = 64;
-
         private final Recycler.Handle<Request> handle;
         final BdevIo memberIo = new BdevIo();
-        /** Table writes still awaited, plus one while they are being registered. */
-        private final AtomicInteger pending = new AtomicInteger();
-        private Waiter[] waiters = new Waiter[0];
+        private final TableCommit commit = new TableCommit(this);
         private PiBdev bdev;
         private BdevIo parent;
         private ByteBuf scratch;
         /** WRITE_ZEROES: the first block's protection information, if the caller gave one. */
         private long zeroesPi;
         private boolean zeroesPiGiven;
-        private volatile int status;
 
         Request(Recycler.Handle<Request> handle) {
             this.handle = handle;
@@ -378,7 +239,6 @@ public final class PiBdev implements Bdev {
         void start(PiBdev b, BdevIo io) {
             bdev = b;
             parent = io;
-            status = BdevStatus.SUCCESS;
             int bs = b.blockSize;
             int n = (int) io.numBlocks();
             ByteBuf memberBuf = null;
@@ -424,7 +284,7 @@ public final class PiBdev implements Bdev {
                 case UNMAP:
                     if (s == BdevStatus.SUCCESS) {
                         updateTable();
-                        commit();
+                        commit.start(bdev.table, parent.offsetBlocks(), parent.numBlocks(), parent.core());
                     } else {
                         finish(s); // the old entries stay: a partly written range fails its guard check
                     }
@@ -481,45 +341,9 @@ public final class PiBdev implements Bdev {
             }
         }
 
-        /** Waits for a write of every table block the range touches; the last one completes the parent. */
-        private void commit() {
-            PiBdev b = bdev;
-            long first = parent.offsetBlocks() / b.entriesPerBlock;
-            long last = (parent.offsetBlocks() + parent.numBlocks() - 1) / b.entriesPerBlock;
-            int count = (int) (last - first + 1);
-            if (waiters.length < count) {
-                waiters = new Waiter[count];
-                for (int i = 0; i < count; i++) {
-                    waiters[i] = new Waiter(this);
-                }
-            }
-            pending.set(count + 1);
-            Executor core = parent.core();
-            for (int i = 0; i < count; i++) {
-                b.enqueue((int) (first + i), waiters[i], core);
-            }
-            arrive(core);
-        }
-
-        void fail(int s) {
-            status = s;
-        }
-
-        /** One awaited table write done, on the thread of {@code current}; completes the parent on its own core. */
-        void arrive(Executor current) {
-            if (pending.decrementAndGet() == 0) {
-                if (current == parent.core()) {
-                    finish(status);
-                } else {
-                    parent.core().execute(this);
-                }
-            }
-        }
-
-        /** Completion handed over to the parent's core. */
         @Override
-        public void run() {
-            finish(status);
+        public void tableCommitted(int s) {
+            finish(s);
         }
 
         private void finish(int s) {
@@ -530,113 +354,8 @@ public final class PiBdev implements Bdev {
                 scratch.release();
                 scratch = null;
             }
-            if (waiters.length > KEPT_WAITERS) {
-                waiters = new Waiter[0];
-            }
             handle.recycle(this);
             p.complete(s);
-        }
-    }
-
-    /**
-     * The writer of one table block while it has updates to carry: each round takes the waiters
-     * queued so far, writes the block from the in-memory table, and completes them.
-     */
-    private static final class Flush implements BdevCompletion {
-
-        static final Recycler<Flush> POOL = new Recycler<Flush>() {
-            @Override
-            protected Flush newObject(Handle<Flush> handle) {
-                return new Flush(handle);
-            }
-        };
-
-        private final Recycler.Handle<Flush> handle;
-        private final BdevIo memberIo = new BdevIo();
-        /** Submitting loop and member completion both increment it; the second one goes on (no recursion, no race). */
-        private final AtomicInteger handoff = new AtomicInteger();
-        private PiBdev bdev;
-        private int tableBlock;
-        private Executor core;
-        private Waiter batch;
-        private ByteBuf scratch;
-        private int roundStatus;
-
-        Flush(Recycler.Handle<Flush> handle) {
-            this.handle = handle;
-        }
-
-        void start(PiBdev b, int t, Executor home) {
-            bdev = b;
-            tableBlock = t;
-            core = home;
-            pump();
-        }
-
-        private void pump() {
-            PiBdev b = bdev;
-            for (;;) {
-                Waiter taken = b.waiters.getAndSet(tableBlock, null);
-                if (taken != null) {
-                    batch = taken;
-                    int bs = b.blockSize;
-                    long at = (long) tableBlock * bs;
-                    scratch = PooledByteBufAllocator.DEFAULT.directBuffer(bs, bs);
-                    scratch.writeBytes(b.table[(int) (at >>> PAGE_SHIFT)], (int) (at & PAGE_MASK), bs);
-                    handoff.set(0);
-                    memberIo.prepare(BdevOp.WRITE, b.dataBlocks + tableBlock, 1, scratch, core, this, null);
-                    b.member.submit(memberIo);
-                    if (handoff.incrementAndGet() == 1) {
-                        return; // the completion goes on from here
-                    }
-                    roundDone();
-                }
-                if (!b.anotherRound(tableBlock)) {
-                    done();
-                    return;
-                }
-            }
-        }
-
-        @Override
-        public void bdevIoDone(BdevIo io) {
-            roundStatus = io.status();
-            if (handoff.incrementAndGet() == 1) {
-                return; // still inside submit: the loop goes on
-            }
-            roundDone();
-            if (bdev.anotherRound(tableBlock)) {
-                pump();
-            } else {
-                done();
-            }
-        }
-
-        private void roundDone() {
-            scratch.release();
-            scratch = null;
-            if (roundStatus != BdevStatus.SUCCESS) {
-                LOG.warn("bdev {}: writing metadata table block {} failed: {}", bdev.name, tableBlock,
-                        BdevStatus.name(roundStatus));
-            }
-            Waiter w = batch;
-            batch = null;
-            while (w != null) {
-                Waiter next = w.next;
-                w.next = null;
-                Request owner = w.owner;
-                if (roundStatus != BdevStatus.SUCCESS) {
-                    owner.fail(roundStatus);
-                }
-                owner.arrive(core); // may recycle owner and its waiters: next was read first
-                w = next;
-            }
-        }
-
-        private void done() {
-            bdev = null;
-            core = null;
-            handle.recycle(this);
         }
     }
 }

@@ -32,6 +32,7 @@ import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.TestIo;
 import org.k200emu.bdev.file.FileBdev;
 import org.k200emu.bdev.malloc.MallocBdev;
+import org.k200emu.bdev.testing.FaultyBdev;
 import org.k200emu.testing.Bytes;
 
 class CryptoBdevTest {
@@ -177,7 +178,7 @@ class CryptoBdevTest {
     @EnumSource(value = BdevOp.class, names = {"WRITE_ZEROES", "UNMAP"})
     void zeroingWritesEncryptedZeroesInChunks(BdevOp op) {
         MallocBdev m = malloc(512, 4 * MIB);
-        FaultyBdev f = new FaultyBdev(m);
+        FaultyBdev f = new FaultyBdev(m).keepInnerOpen();
         CryptoBdev c = crypt(f, AesXtsTest.randomKey(5));
         int blocks = 1500; // 750 KiB: three chunks of 256 KiB, the last one partial
         write(c, 20, Bytes.random(5, blocks * 512));
@@ -195,7 +196,7 @@ class CryptoBdevTest {
     @Test
     void aFailedWriteIsReportedAndStopsAZeroing() {
         MallocBdev m = malloc(512, 4 * MIB);
-        FaultyBdev f = new FaultyBdev(m);
+        FaultyBdev f = new FaultyBdev(m).keepInnerOpen();
         CryptoBdev c = crypt(f, AesXtsTest.randomKey(6));
 
         f.failNth(1);
@@ -215,7 +216,7 @@ class CryptoBdevTest {
     @Test
     void aFailedReadHandsNothingUp() {
         MallocBdev m = malloc(512, MIB);
-        FaultyBdev f = new FaultyBdev(m);
+        FaultyBdev f = new FaultyBdev(m).keepInnerOpen();
         CryptoBdev c = crypt(f, AesXtsTest.randomKey(7));
         write(c, 0, Bytes.random(7, 512));
         f.failAll(BdevStatus.MEDIA_ERROR);
@@ -234,7 +235,7 @@ class CryptoBdevTest {
     @Test
     void badRequestsNeverReachTheMember() {
         MallocBdev m = malloc(512, MIB);
-        FaultyBdev f = new FaultyBdev(m);
+        FaultyBdev f = new FaultyBdev(m).keepInnerOpen();
         CryptoBdev c = crypt(f, AesXtsTest.randomKey(8));
         assertThat(inline(c, BdevOp.READ, 2048, 1, Unpooled.EMPTY_BUFFER)).isEqualTo(BdevStatus.OUT_OF_RANGE);
         assertThat(inline(c, BdevOp.WRITE_ZEROES, 2047, 2, null)).isEqualTo(BdevStatus.OUT_OF_RANGE);
@@ -350,7 +351,7 @@ class CryptoBdevTest {
     @Test
     void aMemberThatCompletesLaterOnAnotherThread() throws Exception {
         MallocBdev m = malloc(512, 4 * MIB);
-        FaultyBdev f = new FaultyBdev(m).hold(true);
+        FaultyBdev f = new FaultyBdev(m).keepInnerOpen().hold(true);
         CryptoBdev c = crypt(f, AesXtsTest.randomKey(12));
         AtomicReference<Integer> status = new AtomicReference<>();
         BdevIo io = new BdevIo();

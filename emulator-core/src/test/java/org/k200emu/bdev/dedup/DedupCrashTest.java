@@ -16,6 +16,7 @@ import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.malloc.MallocBdev;
+import org.k200emu.bdev.testing.FaultyBdev;
 
 /** Crashes (an abandoned instance, I/Os that never landed or were never acknowledged) and reopening. */
 class DedupCrashTest {
@@ -61,7 +62,7 @@ class DedupCrashTest {
     @Test
     void crashBetweenDataAndJournalKeepsTheOldData() {
         try (MallocBdev m = new MallocBdev("m0", 4096, 4096)) {
-            CrashableBdev c = new CrashableBdev(m);
+            FaultyBdev c = new FaultyBdev(m).keepInnerOpen();
             DedupBdev d = DedupBdev.create("dd0", c, 0, 256);
             write(d, 7, pattern(1));
             write(d, 8, pattern(2));
@@ -72,7 +73,7 @@ class DedupCrashTest {
             } finally {
                 buf.release();
             }
-            assertThat(c.dropped.get()).isEqualTo(1);
+            assertThat(c.dropped()).isEqualTo(1);
             d.crash();
             try (DedupBdev r = DedupBdev.create("dd0", m)) {
                 assertBlock(r, 7, pattern(1));
@@ -88,7 +89,7 @@ class DedupCrashTest {
     @Test
     void recordLandedButUnacknowledgedReadsTheNewData() {
         try (MallocBdev m = new MallocBdev("m0", 4096, 4096)) {
-            CrashableBdev c = new CrashableBdev(m);
+            FaultyBdev c = new FaultyBdev(m).keepInnerOpen();
             DedupBdev d = DedupBdev.create("dd0", c, 0, 256);
             write(d, 7, pattern(1));
             c.loseCompletionWhen(io -> isJournalWrite(d, io));
@@ -109,7 +110,7 @@ class DedupCrashTest {
     @Test
     void crashWithTheDataWriteLostReadsOldDataNeverGarbage() {
         try (MallocBdev m = new MallocBdev("m0", 4096, 4096)) {
-            CrashableBdev c = new CrashableBdev(m);
+            FaultyBdev c = new FaultyBdev(m).keepInnerOpen();
             DedupBdev d = DedupBdev.create("dd0", c, 0, 256);
             write(d, 1, pattern(1));
             write(d, 2, pattern(2));
@@ -152,7 +153,7 @@ class DedupCrashTest {
     @Test
     void failedDataWriteFailsTheWriteAndFreesItsBlock() {
         try (MallocBdev m = new MallocBdev("m0", 4096, 4096)) {
-            CrashableBdev c = new CrashableBdev(m);
+            FaultyBdev c = new FaultyBdev(m).keepInnerOpen();
             try (DedupBdev d = DedupBdev.create("dd0", c, 0, 256)) {
                 write(d, 0, pattern(1));
                 c.failNth(1);

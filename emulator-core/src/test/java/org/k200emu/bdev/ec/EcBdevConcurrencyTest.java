@@ -18,6 +18,7 @@ import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.TestIo;
 import org.k200emu.bdev.malloc.MallocBdev;
+import org.k200emu.bdev.testing.FaultyBdev;
 import org.k200emu.testing.Bytes;
 
 class EcBdevConcurrencyTest {
@@ -109,7 +110,7 @@ class EcBdevConcurrencyTest {
         EcBdev ec = fx.create("ec", 4, 2, members, STRIP);
         EcFixture.Core a = fx.core("core-a");
         EcFixture.Core b = fx.core("core-b");
-        members.get(3).failNth(50);
+        members.get(3).failFromNth(50);
         // Each core owns half the volume and writes it over and over, 3 stripes at a time.
         long half = ec.blockCount() / 2;
         CompletableFuture<Void> fromA = hammer(ec, a, 5, (int) half - 10, 40, 3, 3);

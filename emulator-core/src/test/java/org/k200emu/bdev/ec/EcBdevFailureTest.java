@@ -26,6 +26,7 @@ import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.TestIo;
 import org.k200emu.bdev.file.FileBdev;
 import org.k200emu.bdev.malloc.MallocBdev;
+import org.k200emu.bdev.testing.FaultyBdev;
 import org.k200emu.testing.Bytes;
 
 class EcBdevFailureTest {
@@ -173,7 +174,7 @@ class EcBdevFailureTest {
         fx.writeOk(ec, core, 0, model);
         members.get(2).failAll();
         fx.assertVolume(ec, core, model, "degraded");
-        FaultyBdev replacement = new FaultyBdev(fx.mallocs(1, BS, memberBlocks).get(0)).failNth(12);
+        FaultyBdev replacement = new FaultyBdev(fx.mallocs(1, BS, memberBlocks).get(0)).failFromNth(12);
         EcRebuild rebuild = ec.replace(2, replacement, fx.core("rebuild"));
         assertThatThrownBy(() -> rebuild.completion().get(EcFixture.TIMEOUT_SECONDS, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class).hasMessageContaining("rebuild of member 2");

@@ -21,6 +21,7 @@ import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.TestIo;
 import org.k200emu.bdev.malloc.MallocBdev;
+import org.k200emu.bdev.testing.FaultyBdev;
 import org.k200emu.testing.Bytes;
 
 class EcBdevTest {
@@ -214,7 +215,7 @@ class EcBdevTest {
                 if (r.nextBoolean()) {
                     members.get(d).failAll();
                 } else {
-                    members.get(d).failNth(1 + r.nextInt(6));
+                    members.get(d).failFromNth(1 + r.nextInt(6));
                 }
             }
             long blocks = 1 + r.nextLong(maxBlocks);

@@ -21,6 +21,7 @@ import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.TestIo;
 import org.k200emu.bdev.malloc.MallocBdev;
+import org.k200emu.bdev.testing.FaultyBdev;
 
 /**
  * What the EC tests share: simulated cores (one thread each), malloc members with fault-injecting
@@ -102,7 +103,7 @@ final class EcFixture implements AutoCloseable {
     static List<FaultyBdev> wrap(List<? extends Bdev> inner, Executor remote) {
         List<FaultyBdev> out = new ArrayList<>();
         for (Bdev b : inner) {
-            out.add(new FaultyBdev(b, remote));
+            out.add(new FaultyBdev(b).async(remote));
         }
         return out;
     }

@@ -34,9 +34,9 @@ import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.TestIo;
-import org.k200emu.bdev.crypto.FaultyBdev;
 import org.k200emu.bdev.file.FileBdev;
 import org.k200emu.bdev.malloc.MallocBdev;
+import org.k200emu.bdev.testing.FaultyBdev;
 import org.k200emu.testing.Bytes;
 
 class IntegrityBdevTest {
@@ -307,7 +307,7 @@ class IntegrityBdevTest {
     @Test
     void aTornWriteShowsUpAsAMismatchAfterARestart() {
         MallocBdev m = malloc(512, MIB);
-        FaultyBdev f = new FaultyBdev(m);
+        FaultyBdev f = new FaultyBdev(m).keepInnerOpen();
         IntegrityBdev b = integrity(f, "SHA-256");
         long tableStart = b.layout().tableStart();
         byte[] v1 = Bytes.random(6, 512);
@@ -335,7 +335,7 @@ class IntegrityBdevTest {
     @Test
     void aFailedDataWriteLeavesTheOldDigest() {
         MallocBdev m = malloc(512, MIB);
-        FaultyBdev f = new FaultyBdev(m);
+        FaultyBdev f = new FaultyBdev(m).keepInnerOpen();
         IntegrityBdev b = integrity(f, "SHA-256");
         byte[] v1 = Bytes.random(8, 512);
         write(b, 3, v1);
@@ -376,7 +376,7 @@ class IntegrityBdevTest {
     @Test
     void writersOfOneTableBlockShareItsWrites() {
         MallocBdev m = malloc(512, MIB);
-        FaultyBdev f = new FaultyBdev(m);
+        FaultyBdev f = new FaultyBdev(m).keepInnerOpen();
         IntegrityBdev b = integrity(f, "SHA-256");
         long table = b.layout().tableStart();
         f.hold(true);

@@ -27,6 +27,7 @@ import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.TestIo;
 import org.k200emu.bdev.malloc.MallocBdev;
+import org.k200emu.bdev.testing.FaultyBdev;
 
 /** Several cores on one volume, and a full store. */
 class LvolConcurrencyTest {
@@ -77,7 +78,7 @@ class LvolConcurrencyTest {
     }
 
     private void concurrentFirstWrites(boolean shared) throws Exception {
-        FaultyMember faulty = new FaultyMember(member);
+        FaultyBdev faulty = new FaultyBdev(member).keepInnerOpen();
         store = LvolStore.create("lvs0", faulty, CLUSTER);
         Lvol v = store.createVolume("v", 4L * CLUSTER, true);
         byte[] base = pattern(40, CLUSTER);
@@ -88,14 +89,14 @@ class LvolConcurrencyTest {
         long free = store.freeClusters();
         CountDownLatch heldOne = new CountDownLatch(1);
         // Hold the whole-cluster write of the first writer until the second has queued behind it.
-        faulty.holdWhen(io -> {
+        faulty.hold(io -> {
             boolean whole = io.op() == BdevOp.WRITE && io.numBlocks() == BPC;
             if (whole) {
                 heldOne.countDown();
             }
             return whole;
         });
-        int before = faulty.writes.get();
+        long before = faulty.writes();
         byte[] a = pattern(41, 4096);
         byte[] b = pattern(42, 4096);
         CompletableFuture<Done> first = submitFrom(core("core0"), v, 8, a);
@@ -112,7 +113,7 @@ class LvolConcurrencyTest {
         assertThat(d2.thread()).as("resumed on its own core").isEqualTo("core1");
         assertThat(store.freeClusters()).as("one cluster allocated").isEqualTo(free - 1);
         // One whole-cluster write, one journal record, one in-place write of the second.
-        assertThat(faulty.writes.get() - before).isEqualTo(3);
+        assertThat(faulty.writes() - before).isEqualTo(3);
         byte[] expected = shared ? base.clone() : new byte[CLUSTER];
         System.arraycopy(a, 0, expected, 8 * 512, a.length);
         System.arraycopy(b, 0, expected, 64 * 512, b.length);

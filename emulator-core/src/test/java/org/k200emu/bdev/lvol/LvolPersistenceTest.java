@@ -26,6 +26,7 @@ import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.TestIo;
 import org.k200emu.bdev.file.FileBdev;
 import org.k200emu.bdev.malloc.MallocBdev;
+import org.k200emu.bdev.testing.FaultyBdev;
 
 /** Restarts and crashes: what was acknowledged survives, what was not leaves no trace or leak. */
 class LvolPersistenceTest {
@@ -161,7 +162,7 @@ class LvolPersistenceTest {
 
     @Test
     void aCrashBeforeTheMapSwitchLeavesOldDataAndLeaksNoCluster() throws Exception {
-        FaultyMember faulty = new FaultyMember(member);
+        FaultyBdev faulty = new FaultyBdev(member).keepInnerOpen();
         LvolStore store = open(faulty, CLUSTER);
         Lvol v = store.createVolume("v", 4L * CLUSTER, true);
         byte[] a = pattern(26, 2 * CLUSTER);
@@ -169,7 +170,7 @@ class LvolPersistenceTest {
         store.snapshot("v", "s");
         long free = store.freeClusters();
         // The cluster copies land, their journal records never do (journal: blocks 1..512).
-        faulty.holdWhen(io -> io.op() == BdevOp.WRITE && io.offsetBlocks() >= 1
+        faulty.hold(io -> io.op() == BdevOp.WRITE && io.offsetBlocks() >= 1
                 && io.offsetBlocks() <= LvolStore.DEFAULT_JOURNAL_SLOTS);
         List<ByteBuf> bufs = new ArrayList<>();
         CompletableFuture<Integer> cow = startWrite(v, 4, pattern(27, 4096), bufs);
@@ -179,7 +180,7 @@ class LvolPersistenceTest {
         assertThat(first).isNotDone();
         store.crash();
         // The power is gone: the records never land; their I/Os end so their scratch is freed.
-        faulty.failHeld();
+        faulty.completeHeld(BdevStatus.MEDIA_ERROR);
         assertThat(cow.get(TestIo.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isEqualTo(BdevStatus.MEDIA_ERROR);
         assertThat(first.get(TestIo.TIMEOUT_SECONDS, TimeUnit.SECONDS)).isEqualTo(BdevStatus.MEDIA_ERROR);
         bufs.forEach(ByteBuf::release);
@@ -193,13 +194,13 @@ class LvolPersistenceTest {
 
     @Test
     void aRecordThatLandedIsReplayedEvenIfItsAcknowledgementWasLost() throws Exception {
-        FaultyMember faulty = new FaultyMember(member);
+        FaultyBdev faulty = new FaultyBdev(member).keepInnerOpen();
         LvolStore store = open(faulty, CLUSTER);
         Lvol v = store.createVolume("v", 2L * CLUSTER, true);
         byte[] a = pattern(29, CLUSTER);
         mustWrite(v, 0, a);
         store.snapshot("v", "s");
-        faulty.holdWhen(io -> io.op() == BdevOp.WRITE && io.offsetBlocks() >= 1
+        faulty.hold(io -> io.op() == BdevOp.WRITE && io.offsetBlocks() >= 1
                 && io.offsetBlocks() <= LvolStore.DEFAULT_JOURNAL_SLOTS);
         List<ByteBuf> bufs = new ArrayList<>();
         byte[] b = pattern(30, 4096);
@@ -221,7 +222,7 @@ class LvolPersistenceTest {
 
     @Test
     void aFailedCheckpointFailsTheControlOperationAndTheOldStateSurvives() throws Exception {
-        FaultyMember faulty = new FaultyMember(member);
+        FaultyBdev faulty = new FaultyBdev(member).keepInnerOpen();
         LvolStore store = open(faulty, CLUSTER);
         Lvol v = store.createVolume("v", 2L * CLUSTER, true);
         byte[] a = pattern(31, CLUSTER);
@@ -277,7 +278,7 @@ class LvolPersistenceTest {
 
     @Test
     void aFailedJournalWriteFailsTheWriteAndItsClusterComesBackAtReopen() throws Exception {
-        FaultyMember faulty = new FaultyMember(member);
+        FaultyBdev faulty = new FaultyBdev(member).keepInnerOpen();
         LvolStore store = open(faulty, CLUSTER);
         Lvol v = store.createVolume("v", 2L * CLUSTER, true);
         long free = store.freeClusters();

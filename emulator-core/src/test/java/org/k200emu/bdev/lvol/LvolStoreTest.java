@@ -18,6 +18,7 @@ import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.TestIo;
 import org.k200emu.bdev.malloc.MallocBdev;
+import org.k200emu.bdev.testing.FaultyBdev;
 
 class LvolStoreTest {
 
@@ -261,7 +262,7 @@ class LvolStoreTest {
         store.close();
         member.close();
         member = new MallocBdev("m0", 512, 32 * 1024);
-        FaultyMember faulty = new FaultyMember(member);
+        FaultyBdev faulty = new FaultyBdev(member).keepInnerOpen();
         store = LvolStore.create("lvs0", faulty, CLUSTER);
         Lvol v = store.createVolume("v", 2L * CLUSTER, true);
         byte[] a = pattern(17, CLUSTER);

@@ -16,6 +16,7 @@ import org.k200emu.bdev.Bdev;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.malloc.MallocBdev;
+import org.k200emu.bdev.testing.FaultyBdev;
 import org.k200emu.testing.Bytes;
 
 class PiBdevTest {
@@ -242,7 +243,7 @@ class PiBdevTest {
 
     @Test
     void aFailingMemberFailsTheIoAndKeepsTheOldMetadata() {
-        org.k200emu.bdev.crypto.FaultyBdev faulty = new org.k200emu.bdev.crypto.FaultyBdev(
+        FaultyBdev faulty = new FaultyBdev(
                 keep(new MallocBdev("m0", 512, 200)));
         PiBdev pi = keep(PiBdev.create("pi0", faulty, 1));
         ByteBuf src = extended(512, 2, 9);

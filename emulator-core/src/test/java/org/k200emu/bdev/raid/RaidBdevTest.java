@@ -32,6 +32,7 @@ import org.k200emu.bdev.TestIo.RecordingExecutor;
 import org.k200emu.bdev.file.FileBdev;
 import org.k200emu.bdev.malloc.MallocBdev;
 import org.k200emu.bdev.raid.RaidTesting.Read;
+import org.k200emu.bdev.testing.FaultyBdev;
 import org.k200emu.testing.Bytes;
 
 /** The RaidBdev as a bdev: geometry, configuration checks, the I/O contract, each operation. */

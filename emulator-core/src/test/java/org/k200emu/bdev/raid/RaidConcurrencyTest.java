@@ -22,6 +22,7 @@ import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.TestIo.RecordingExecutor;
 import org.k200emu.bdev.malloc.MallocBdev;
+import org.k200emu.bdev.testing.FaultyBdev;
 import org.k200emu.testing.Bytes;
 
 /**

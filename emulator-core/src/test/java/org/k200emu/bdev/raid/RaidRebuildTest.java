@@ -23,6 +23,7 @@ import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.TestIo;
 import org.k200emu.bdev.malloc.MallocBdev;
 import org.k200emu.bdev.raid.RaidTesting.Read;
+import org.k200emu.bdev.testing.FaultyBdev;
 import org.k200emu.testing.Bytes;
 
 /** Online rebuild: replacing failed members while I/O goes on, and what redundancy is left after. */

@@ -19,6 +19,7 @@ import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.TestIo;
 import org.k200emu.bdev.gf.Gf256;
 import org.k200emu.bdev.malloc.MallocBdev;
+import org.k200emu.bdev.testing.FaultyBdev;
 
 /** Test helpers of the RAID tests: members, synchronous I/O through any core, raw member checks. */
 final class RaidTesting {

@@ -19,6 +19,7 @@ import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.malloc.MallocBdev;
 import org.k200emu.bdev.raid.RaidTesting.Read;
+import org.k200emu.bdev.testing.FaultyBdev;
 import org.k200emu.testing.Bytes;
 
 /**
@@ -94,7 +95,7 @@ class RaidWriteHoleTest {
         RaidBdev reopened = keep(RaidBdev.open("raid", List.copyOf(mallocs), resync));
 
         // Let the abandoned array finish (with errors) and release what it holds.
-        members.get(parked).releaseHeld(BdevStatus.ABORTED);
+        members.get(parked).completeHeld(BdevStatus.ABORTED);
         assertThat(status.get()).as("the abandoned write completed").isNotEqualTo(BdevStatus.SUCCESS);
         old.close();
         src.release();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.k200emu.bdev.testing.FaultyBdev;
 import org.k200emu.nvme.NvmeStatus;
 
 /** Get / Set Features (NVMe Base 1.4, sections 5.15 and 5.21): each FID, SEL, SV, errors. */
@@ -90,7 +91,7 @@ class FeaturesTest {
 
         try (TestTransport cached = new TestTransport(
                 org.k200emu.nvme.subsystem.Subsystem.nvm(TestTransport.NQN, null, "m", true, java.util.List.of()))) {
-            cached.addBdev(1, new TestBdev("cached", 512, 64, true));
+            cached.addBdev(1, FaultyBdev.overMalloc("cached", 512, 64).volatileWriteCache(true));
             cached.connectAndEnable();
             assertThat(cached.admin(Sqe.getFeatures(0x06, CURRENT)).ok().dw0).as("enabled by default").isEqualTo(1);
             cached.admin(Sqe.setFeatures(0x06, 0, false)).ok();

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.k200emu.bdev.testing.FaultyBdev;
 import org.k200emu.nvme.NvmeStatus;
 import org.k200emu.nvme.subsystem.Namespace;
 
@@ -65,7 +66,7 @@ class IdentifyTest {
 
     @Test
     void volatileCacheIsAdvertisedWhenANamespaceHasOne() {
-        t.addBdev(3, new TestBdev("cached", 512, 64, true));
+        t.addBdev(3, FaultyBdev.overMalloc("cached", 512, 64).volatileWriteCache(true));
         t.connectAndEnable();
         assertThat(t.admin(Sqe.identify(1, 0)).ok().u8(525) & 1).isEqualTo(1);
     }

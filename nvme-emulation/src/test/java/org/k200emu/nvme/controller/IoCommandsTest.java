@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.nullbdev.NullBdev;
+import org.k200emu.bdev.testing.FaultyBdev;
 import org.k200emu.nvme.NvmeStatus;
 import org.k200emu.testing.Bytes;
 
@@ -156,23 +157,23 @@ class IoCommandsTest {
     @Test
     void flush() {
         t.io(Sqe.op(FLUSH).nsid(1), 0).ok();
-        TestBdev cached = new TestBdev("cached", 512, 64, true);
+        FaultyBdev cached = FaultyBdev.overMalloc("cached", 512, 64).volatileWriteCache(true);
         t.addBdev(2, cached);
         t.io(Sqe.op(FLUSH).nsid(2), 0).ok();
-        assertThat(cached.flushes).isEqualTo(1);
+        assertThat(cached.flushes()).isEqualTo(1);
     }
 
     @Test
     void forceUnitAccessFlushesAVolatileCache() {
-        TestBdev cached = new TestBdev("cached", 512, 64, true);
+        FaultyBdev cached = FaultyBdev.overMalloc("cached", 512, 64).volatileWriteCache(true);
         t.addBdev(2, cached);
         // The cache feature is decided when the controller is created.
         t.connectAndEnable();
         byte[] data = Bytes.random(19, 512);
         t.io(Sqe.rw(WRITE, 2, 0, 1).orCdw(12, 1 << 30), 1, 512, t.buffer(data)).ok();
-        assertThat(cached.flushes).isEqualTo(1);
+        assertThat(cached.flushes()).isEqualTo(1);
         t.io(Sqe.rw(WRITE, 2, 1, 1), 1, 512, t.buffer(data)).ok();
-        assertThat(cached.flushes).as("no FUA, no flush").isEqualTo(1);
+        assertThat(cached.flushes()).as("no FUA, no flush").isEqualTo(1);
         Completion c = t.io(Sqe.rw(READ, 2, 0, 2), 1024);
         assertThat(c.ok().data).isEqualTo(concat(data, data));
     }
@@ -249,13 +250,13 @@ class IoCommandsTest {
 
     @Test
     void mediaErrorsMapToMediaStatus() {
-        TestBdev bdev = new TestBdev("faulty", 512, 64, false);
+        FaultyBdev bdev = FaultyBdev.overMalloc("faulty", 512, 64);
         t.addBdev(2, bdev);
-        bdev.failNextWith = BdevStatus.MEDIA_ERROR;
+        bdev.failNth(1, BdevStatus.MEDIA_ERROR);
         t.io(Sqe.rw(WRITE, 2, 0, 1), 1, 512, t.buffer(new byte[512])).expect(NvmeStatus.WRITE_FAULT);
-        bdev.failNextWith = BdevStatus.MEDIA_ERROR;
+        bdev.failNth(1, BdevStatus.MEDIA_ERROR);
         t.io(Sqe.rw(COMPARE, 2, 0, 1), 1, 512, t.buffer(new byte[512])).expect(NvmeStatus.UNRECOVERED_READ_ERROR);
-        bdev.failNextWith = BdevStatus.ABORTED;
+        bdev.failNth(1, BdevStatus.ABORTED);
         t.io(Sqe.rw(READ, 2, 0, 1), 512).expect(NvmeStatus.ABORTED_SQ_DELETION);
     }
 }

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.k200emu.bdev.BdevStatus;
+import org.k200emu.bdev.testing.FaultyBdev;
 import org.k200emu.nvme.AdminOpcode;
 import org.k200emu.nvme.CommandEffects;
 import org.k200emu.nvme.IoOpcode;
@@ -92,9 +93,9 @@ class LogPageTest {
 
     @Test
     void smartCountsMediaErrors() {
-        TestBdev bdev = new TestBdev("faulty", 512, 64, false);
+        FaultyBdev bdev = FaultyBdev.overMalloc("faulty", 512, 64);
         t.addBdev(2, bdev);
-        bdev.failNextWith = BdevStatus.MEDIA_ERROR;
+        bdev.failNth(1, BdevStatus.MEDIA_ERROR);
         t.io(Sqe.rw(0x02, 2, 0, 1), 512).expect(NvmeStatus.UNRECOVERED_READ_ERROR);
         Completion c = log(0x02, 0, 512).ok();
         assertThat(c.u64(160)).as("media errors").isEqualTo(1);

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.malloc.MallocBdev;
+import org.k200emu.bdev.testing.FaultyBdev;
 import org.k200emu.cluster.CorePlacement;
 import org.k200emu.cluster.Mppa;
 import org.k200emu.cluster.MppaLayout;
@@ -67,7 +68,7 @@ class NbdServerTest {
     private static final int ENOSPC = 28;
 
     private CoreEventLoops loops;
-    private ScriptedBdev disk;
+    private FaultyBdev disk;
     private MallocBdev readOnly;
     private MallocBdev disk4k;
     private NbdServer server;
@@ -77,7 +78,7 @@ class NbdServerTest {
     void start() {
         Mppa mppa = Mppa.create(MppaLayout.of(2, 2, 1));
         loops = CoreEventLoops.start(CorePlacement.interleaved(mppa, 2), CoreEventLoops.Transport.AUTO, false);
-        disk = new ScriptedBdev(new MallocBdev("m0", BLOCK, BLOCKS), true);
+        disk = FaultyBdev.overMalloc("m0", BLOCK, BLOCKS).volatileWriteCache(true);
         readOnly = new MallocBdev("m1", BLOCK, 64);
         disk4k = new MallocBdev("m2", 4096, 256);
         server = new NbdServer(loops, "127.0.0.1", 0, List.of(new NbdExport("disk", disk, false),
@@ -320,7 +321,7 @@ class NbdServerTest {
             assertThat(c.write(SIZE - BLOCK, data, 0).error()).isZero();
             assertThat(c.read(SIZE - BLOCK, BLOCK).data()).isEqualTo(data);
         }
-        assertThat(disk.ops).doesNotContain(BdevOp.UNMAP, BdevOp.WRITE_ZEROES);
+        assertThat(disk.ops()).doesNotContain(BdevOp.UNMAP, BdevOp.WRITE_ZEROES);
     }
 
     @Test
@@ -360,12 +361,12 @@ class NbdServerTest {
 
     @Test
     void bdevErrorsBecomeEio() throws IOException {
-        disk.failWritesWith = BdevStatus.MEDIA_ERROR;
+        disk.failWhen(io -> io.op() == BdevOp.WRITE, BdevStatus.MEDIA_ERROR);
         try (NbdTestClient c = NbdTestClient.connect(address, "disk")) {
             assertThat(c.write(0, new byte[BLOCK], 0).error()).isEqualTo(EIO);
-            disk.failWritesWith = BdevStatus.PATH_ERROR;
+            disk.failWhen(io -> io.op() == BdevOp.WRITE, BdevStatus.PATH_ERROR);
             assertThat(c.write(0, new byte[BLOCK], 0).error()).isEqualTo(EIO);
-            disk.failWritesWith = BdevStatus.SUCCESS;
+            disk.heal();
             assertThat(c.write(0, new byte[BLOCK], 0).error()).isZero();
         }
     }
@@ -389,23 +390,23 @@ class NbdServerTest {
     @Test
     void fuaWritesAreFlushedBeforeTheReplyAndFlushReachesTheBdev() throws IOException {
         try (NbdTestClient c = NbdTestClient.connect(address, "disk")) {
-            disk.ops.clear();
+            disk.log().clear();
             assertThat(c.write(0, new byte[BLOCK], 0).error()).isZero();
-            assertThat(disk.ops).containsExactly(BdevOp.WRITE);
-            disk.ops.clear();
+            assertThat(disk.ops()).containsExactly(BdevOp.WRITE);
+            disk.log().clear();
             assertThat(c.write(0, new byte[BLOCK], FUA).error()).isZero();
-            assertThat(disk.ops).containsExactly(BdevOp.WRITE, BdevOp.FLUSH);
-            disk.ops.clear();
+            assertThat(disk.ops()).containsExactly(BdevOp.WRITE, BdevOp.FLUSH);
+            disk.log().clear();
             assertThat(c.command(WRITE_ZEROES, FUA, 0, BLOCK).error()).isZero();
-            assertThat(disk.ops).containsExactly(BdevOp.WRITE_ZEROES, BdevOp.FLUSH);
-            disk.ops.clear();
+            assertThat(disk.ops()).containsExactly(BdevOp.WRITE_ZEROES, BdevOp.FLUSH);
+            disk.log().clear();
             assertThat(c.command(FLUSH, 0, 0, 0).error()).isZero();
-            assertThat(disk.ops).containsExactly(BdevOp.FLUSH);
+            assertThat(disk.ops()).containsExactly(BdevOp.FLUSH);
             // The FUA write's reply waits for the flush: held, no reply comes.
-            disk.ops.clear();
+            disk.log().clear();
             c.sendRequest(FUA, WRITE, 77, 0, BLOCK, new byte[BLOCK]);
-            awaitHeldOrOps(() -> disk.ops.contains(BdevOp.FLUSH));
-            assertThat(disk.ops).containsExactly(BdevOp.WRITE, BdevOp.FLUSH);
+            awaitHeldOrOps(() -> disk.ops().contains(BdevOp.FLUSH));
+            assertThat(disk.ops()).containsExactly(BdevOp.WRITE, BdevOp.FLUSH);
             assertThat(c.readReply(0).cookie()).isEqualTo(77);
         }
         try (NbdTestClient c = NbdTestClient.connect(address, "disk4k")) {
@@ -419,14 +420,14 @@ class NbdServerTest {
     @Test
     void disconnectAnswersWhatIsInFlightThenCloses() throws IOException {
         try (NbdTestClient c = NbdTestClient.connect(address, "disk")) {
-            disk.hold = true;
+            disk.hold(true);
             byte[] data = Bytes.random(11, 4 * BLOCK);
             c.sendRequest(0, WRITE, 1, 0, data.length, data);
             c.sendRequest(0, READ, 2, 8 * BLOCK, BLOCK, null);
-            awaitHeldOrOps(() -> disk.held() == 2);
+            awaitHeldOrOps(() -> disk.heldCount() == 2);
             c.sendRequest(0, DISC, 3, 0, 0, null);
             c.sendRequest(0, READ, 4, 0, BLOCK, null); // after DISC: ignored
-            disk.release();
+            disk.releaseHeld();
             Map<Long, Integer> errors = new HashMap<>();
             Reply first = c.readReply(0);
             errors.put(first.cookie(), first.error());
@@ -447,13 +448,13 @@ class NbdServerTest {
     void moreRequestsThanSlotsWaitForFreeSlots() throws IOException {
         int n = NbdConnection.MAX_SLOTS + 40;
         try (NbdTestClient c = NbdTestClient.connect(address, "disk")) {
-            disk.hold = true;
+            disk.hold(true);
             for (int i = 0; i < n; i++) {
                 c.sendRequest(0, WRITE, i, (long) i * BLOCK, BLOCK, Bytes.random(100 + i, BLOCK));
             }
-            awaitHeldOrOps(() -> disk.held() == NbdConnection.MAX_SLOTS);
-            assertThat(disk.held()).isEqualTo(NbdConnection.MAX_SLOTS);
-            disk.release();
+            awaitHeldOrOps(() -> disk.heldCount() == NbdConnection.MAX_SLOTS);
+            assertThat(disk.heldCount()).isEqualTo(NbdConnection.MAX_SLOTS);
+            disk.releaseHeld();
             boolean[] seen = new boolean[n];
             for (int i = 0; i < n; i++) {
                 Reply r = c.readReply(0);
@@ -471,13 +472,13 @@ class NbdServerTest {
     void closingTheServerLetsInFlightRequestsFinish() throws Exception {
         NbdTestClient c = NbdTestClient.connect(address, "disk");
         try {
-            disk.hold = true;
+            disk.hold(true);
             c.sendRequest(0, WRITE, 1, 0, BLOCK, new byte[BLOCK]);
-            awaitHeldOrOps(() -> disk.held() == 1);
+            awaitHeldOrOps(() -> disk.heldCount() == 1);
             Thread closer = new Thread(server::close);
             closer.start();
             Thread.sleep(200);
-            disk.release();
+            disk.releaseHeld();
             closer.join(TimeUnit.SECONDS.toMillis(10));
             assertThat(closer.isAlive()).isFalse();
             assertThat(c.readReply(0).error()).isZero();

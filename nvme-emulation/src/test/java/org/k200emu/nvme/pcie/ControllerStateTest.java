@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.k200emu.bdev.testing.FaultyBdev;
 import org.k200emu.nvme.NvmeStatus;
 import org.k200emu.nvme.controller.NvmeController;
 import org.k200emu.testing.Bytes;
@@ -127,13 +128,13 @@ class ControllerStateTest {
 
     @Test
     void resetDropsOutstandingCommandsAndReleasesTheirBuffers() {
-        HeldBdev bdev = new HeldBdev("held0", 512, 4096);
+        FaultyBdev bdev = FaultyBdev.overMalloc("held0", 512, 4096);
         try (TestMachine m = new TestMachine(PcieParams.defaults(), Runnable::run, 16 << 20, bdev)) {
             m.driver.enable();
             TestNvmeDriver.QueuePair q = m.driver.createIoQueuePair(1, 16, 1);
             m.driver.post(m.driver.admin, Sqe.asyncEventRequest());
             m.driver.ring(m.driver.admin);
-            bdev.hold = true;
+            bdev.hold(true);
             TestNvmeDriver.Buffer readBuf = m.driver.allocBuffer(8192, 0, false);
             TestNvmeDriver.Buffer writeBuf = m.driver.allocBuffer(8192, 0, false);
             m.driver.fill(writeBuf, Bytes.random(2, 8192));
@@ -144,7 +145,7 @@ class ControllerStateTest {
             assertThat(m.driver.visible(q)).isZero();
 
             m.driver.disable();
-            bdev.releaseAll();
+            bdev.releaseHeld();
             assertThat(m.driver.visible(q)).as("no completion after the reset").isZero();
             assertThat(m.driver.visible(m.driver.admin)).as("the AER is gone without completion").isZero();
             assertThat(m.driver.contents(readBuf)).as("no DMA after the reset").containsOnly(0);
@@ -175,13 +176,13 @@ class ControllerStateTest {
 
     @Test
     void shutdownWaitsForOutstandingCommandsButNotForEventRequests() {
-        HeldBdev bdev = new HeldBdev("held0", 512, 4096);
+        FaultyBdev bdev = FaultyBdev.overMalloc("held0", 512, 4096);
         try (TestMachine m = new TestMachine(PcieParams.defaults(), Runnable::run, 16 << 20, bdev)) {
             m.driver.enable();
             TestNvmeDriver.QueuePair q = m.driver.createIoQueuePair(1, 16, 1);
             m.driver.post(m.driver.admin, Sqe.asyncEventRequest());
             m.driver.ring(m.driver.admin);
-            bdev.hold = true;
+            bdev.hold(true);
             TestNvmeDriver.Buffer buf = m.driver.allocBuffer(4096, 0, false);
             int read = m.driver.post(q, Sqe.rw(Sqe.READ, 1, 0, 8).prp1(buf.address()));
             m.driver.ring(q);
@@ -191,7 +192,7 @@ class ControllerStateTest {
             m.driver.post(q, Sqe.rw(Sqe.READ, 1, 8, 8).prp1(buf.address()));
             m.driver.ring(q);
 
-            bdev.releaseAll();
+            bdev.releaseHeld();
             assertThat(m.csts()).isEqualTo(CSTS_RDY | CSTS_SHST_COMPLETE);
             assertThat(m.driver.reap(q)).as("only the command fetched before shutdown")
                     .singleElement().satisfies(c -> assertThat(c.cid()).isEqualTo(read));

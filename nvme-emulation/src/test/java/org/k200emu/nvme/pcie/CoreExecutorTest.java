@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.k200emu.bdev.testing.FaultyBdev;
 import org.k200emu.nvme.NvmeStatus;
 import org.k200emu.testing.Bytes;
 
@@ -25,7 +26,7 @@ class CoreExecutorTest {
     private static final String CORE = "pcie-core";
 
     private final ExecutorService core = Executors.newSingleThreadExecutor(r -> new Thread(r, CORE));
-    private final HeldBdev bdev = new HeldBdev("held0", 512, 8192);
+    private final FaultyBdev bdev = FaultyBdev.overMalloc("held0", 512, 8192);
     private final TestMachine m = new TestMachine(PcieParams.defaults(), core, 32 << 20, bdev);
     private final TestNvmeDriver d = m.driver;
 
@@ -75,7 +76,7 @@ class CoreExecutorTest {
         }
         assertThat(d.interrupts(1)).isPositive();
         assertThat(d.interrupts(2)).isPositive();
-        assertThat(bdev.submitThreads).containsExactly(CORE);
+        assertThat(bdev.submitThreads()).containsExactly(CORE);
     }
 
     @Test
@@ -88,7 +89,7 @@ class CoreExecutorTest {
             byte[] part = Arrays.copyOfRange(data, i * 7 * 4096, (i + 1) * 7 * 4096);
             expect(d.write(q, 1, i * 56L, part, 512), NvmeStatus.SUCCESS);
         }
-        bdev.hold = true;
+        bdev.hold(true);
         List<Integer> cids = new ArrayList<>();
         List<TestNvmeDriver.Buffer> buffers = new ArrayList<>();
         for (int i = 0; i < 63; i++) {
@@ -102,12 +103,12 @@ class CoreExecutorTest {
             Thread.onSpinWait();
         }
         assertThat(bdev.heldCount()).isEqualTo(63);
-        bdev.releaseAll(); // from this thread: each completion hops to the core
+        bdev.releaseHeld(); // from this thread: each completion hops to the core
         for (int i = 0; i < 63; i++) {
             expect(d.await(q, cids.get(i)), NvmeStatus.SUCCESS);
             assertThat(d.contents(buffers.get(i))).isEqualTo(Arrays.copyOfRange(data, i * 4096, (i + 1) * 4096));
         }
-        assertThat(bdev.submitThreads).containsExactly(CORE);
+        assertThat(bdev.submitThreads()).containsExactly(CORE);
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.k200emu.nvme.pcie.TestNvmeDriver.expect;
 
 import org.junit.jupiter.api.Test;
+import org.k200emu.bdev.testing.FaultyBdev;
 import org.k200emu.nvme.NvmeStatus;
 
 /** Delete I/O Submission Queue while the queue's commands are still running in the bdev. */
@@ -14,12 +15,12 @@ class QueueDeletionTest {
 
     @Test
     void deletingASubmissionQueueWaitsForItsCommands() {
-        HeldBdev bdev = new HeldBdev("held0", 512, 4096);
+        FaultyBdev bdev = FaultyBdev.overMalloc("held0", 512, 4096);
         try (TestMachine held = new TestMachine(PcieParams.defaults(), Runnable::run, 16 << 20, bdev)) {
             TestNvmeDriver h = held.driver;
             h.enable();
             TestNvmeDriver.QueuePair q = h.createIoQueuePair(1, 16, 1);
-            bdev.hold = true;
+            bdev.hold(true);
             TestNvmeDriver.Buffer buf = h.allocBuffer(4096, 0, false);
             int read = h.post(q, Sqe.rw(Sqe.READ, 1, 0, 8).prp1(buf.address()));
             h.ring(q);
@@ -29,7 +30,7 @@ class QueueDeletionTest {
             assertThat(h.admin(Sqe.deleteSq(1)).status()).as("already being deleted").isEqualTo(INVALID_QID);
             assertThat(h.admin(Sqe.deleteCq(1)).status()).isEqualTo(INVALID_DELETION);
 
-            bdev.releaseAll();
+            bdev.releaseHeld();
             Cqe io = h.await(q, read);
             assertThat(io.ok()).isTrue();
             expect(h.await(h.admin, delete), NvmeStatus.SUCCESS);

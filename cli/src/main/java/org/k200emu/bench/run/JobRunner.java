@@ -245,7 +245,11 @@ public final class JobRunner {
                 verifyErrors, verified, timeline, perIo);
     }
 
-    /** Bytes allocated so far by all live threads of this JVM (-1 where the JVM cannot tell). */
+    /**
+     * Bytes allocated so far by the live threads of this JVM that run the I/O: all but the calling
+     * one, which only samples progress (its interval histograms are not per-I/O work). -1 where
+     * the JVM cannot tell.
+     */
     static long allocatedBytes() {
         java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         if (!(mx instanceof com.sun.management.ThreadMXBean)) {
@@ -255,8 +259,10 @@ public final class JobRunner {
         if (!sun.isThreadAllocatedMemorySupported() || !sun.isThreadAllocatedMemoryEnabled()) {
             return -1;
         }
+        long self = Thread.currentThread().getId();
+        long[] ids = java.util.Arrays.stream(sun.getAllThreadIds()).filter(id -> id != self).toArray();
         long sum = 0;
-        for (long b : sun.getThreadAllocatedBytes(sun.getAllThreadIds())) {
+        for (long b : sun.getThreadAllocatedBytes(ids)) {
             if (b > 0) {
                 sum += b;
             }

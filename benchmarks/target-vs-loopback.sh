@@ -163,8 +163,9 @@ print("B/IO: heap bytes allocated per I/O command; tgt: the target over its whol
 qd1 = rows[-1]
 print(f"QD1 latency vs loopback round trip: mean {qd1['lat_mean_us'] / rtt['mean']:.2f}x,"
       f" p99 {qd1['lat_p99_us'] / rtt['p99']:.2f}x, p99.9 {qd1['lat_p999_us'] / rtt['p99.9']:.2f}x")
+gcs = (f"{memory['gcs']} GCs, heap at most {memory['max_heap_before_gc_mb']} MiB before a GC and "
+       f"{memory['max_heap_after_gc_mb']} MiB after" if memory["gcs"] else "no garbage collection")
 print(f"memory: default configuration, 16 queue pairs at QD128 with the target's heap capped at 256 MiB: "
-      f"{memory.get('iops', 0):.0f} IOPS, errors {memory.get('errors')}, {memory['gcs']} GCs, heap at most "
-      f"{memory['max_heap_before_gc_mb']} MiB before a GC and {memory['max_heap_after_gc_mb']} MiB after")
+      f"{memory.get('iops', 0):.0f} IOPS, errors {memory.get('errors')}, {gcs}")
 print(f"wrote {out}/summary.json")
 PY

@@ -115,6 +115,17 @@ public final class RemoteController implements AutoCloseable {
         int cntlid;
         ControllerIdentity identity;
         ScheduledFuture<?> keepAlive;
+        /**
+         * The keep-alive's ANA log reads land here in turn with {@link #anaPrevious}, the page of the
+         * read before; both wrap arrays made once (not tracked, not pooled: nothing to release), so
+         * a keep-alive tick on the I/O thread allocates nothing unless the page changed.
+         */
+        ByteBuf anaLog;
+        ByteBuf anaPrevious;
+        boolean anaReadInFlight;
+        /** The completions of the keep-alive and of its ANA log read, made once per association. */
+        HostCompletion keepAliveDone;
+        HostCompletion anaLogDone;
 
         Association(HostQueuePair admin) {
             this.admin = admin;
@@ -132,6 +143,8 @@ public final class RemoteController implements AutoCloseable {
     }
 
     private static final long FIRST_RETRY_MILLIS = 100;
+    /** How much of the ANA log page is read (at set-up and with every keep-alive). */
+    private static final int ANA_LOG_BYTES = 4096;
     private static final long MAX_RETRY_MILLIS = 5000;
 
     private final HostOptions options;
@@ -430,29 +443,69 @@ public final class RemoteController implements AutoCloseable {
         if (a.identity == null || !a.identity.anaReporting() || isDiscovery()) {
             return CompletableFuture.completedFuture(null);
         }
-        return execute(a.admin, c -> c.opcode(0x02).nsid(0xFFFFFFFF).cdw(10, 0x0C | (4096 / 4 - 1) << 16), 4096)
+        return execute(a.admin, c -> c.opcode(0x02).nsid(0xFFFFFFFF).cdw(10, 0x0C | (ANA_LOG_BYTES / 4 - 1) << 16),
+                ANA_LOG_BYTES)
                 .thenAccept(r -> {
                     if (r.status() != 0) {
                         return; // not fatal: paths are then taken as optimized
                     }
-                    ByteBuf log = Unpooled.wrappedBuffer(r.data());
-                    Map<Integer, AnaState> states = new java.util.HashMap<>();
-                    int groups = log.getUnsignedShortLE(8);
-                    int at = 16;
-                    for (int g = 0; g < groups && at + 32 <= log.capacity(); g++) {
-                        int nsids = log.getIntLE(at + 4);
-                        AnaState state = AnaState.ofCode(log.getUnsignedByte(at + 16) & 0xF);
-                        at += 32;
-                        for (int i = 0; i < nsids && at + 4 <= log.capacity(); i++, at += 4) {
-                            states.put(log.getIntLE(at), state == null ? AnaState.INACCESSIBLE : state);
-                        }
-                    }
-                    Map<Integer, AnaState> previous = a.ana;
-                    a.ana = Map.copyOf(states);
-                    if (!previous.isEmpty() && !previous.equals(a.ana)) {
-                        LOG.info("{}: ANA states now {}", this, a.ana);
-                    }
+                    applyAna(a, Unpooled.wrappedBuffer(r.data()));
                 });
+    }
+
+    /** Parses an ANA log page into the association's per-namespace states (allocates: on change only). */
+    private void applyAna(Association a, ByteBuf log) {
+        Map<Integer, AnaState> states = new java.util.HashMap<>();
+        int groups = log.getUnsignedShortLE(8);
+        int at = 16;
+        for (int g = 0; g < groups && at + 32 <= log.writerIndex(); g++) {
+            int nsids = log.getIntLE(at + 4);
+            AnaState state = AnaState.ofCode(log.getUnsignedByte(at + 16) & 0xF);
+            at += 32;
+            for (int i = 0; i < nsids && at + 4 <= log.writerIndex(); i++, at += 4) {
+                states.put(log.getIntLE(at), state == null ? AnaState.INACCESSIBLE : state);
+            }
+        }
+        Map<Integer, AnaState> previous = a.ana;
+        a.ana = Map.copyOf(states);
+        if (!previous.isEmpty() && !previous.equals(a.ana)) {
+            LOG.info("{}: ANA states now {}", this, a.ana);
+        }
+    }
+
+    /**
+     * The keep-alive's ANA log read: into the association's buffer, through its completion made
+     * once, parsed only when the page differs from the one read before (the steady state reads
+     * the same page every time, and this runs on the event loop that carries the I/O).
+     */
+    private void rereadAna(Association a) {
+        if (a.anaReadInFlight || a.identity == null || !a.identity.anaReporting() || isDiscovery()) {
+            return;
+        }
+        HostCommand c = a.admin.acquire();
+        if (c == null) {
+            return;
+        }
+        a.anaLog.clear();
+        c.opcode(0x02).nsid(0xFFFFFFFF).cdw(10, 0x0C | (ANA_LOG_BYTES / 4 - 1) << 16)
+                .readInto(a.anaLog, ANA_LOG_BYTES).onCompletion(a.anaLogDone);
+        a.anaReadInFlight = true;
+        a.admin.submit(c);
+    }
+
+    private void anaLogRead(Association a, HostCommand done) {
+        a.anaReadInFlight = false;
+        if (!done.succeeded() || closed || live != a) {
+            return; // not fatal: the states read before stay
+        }
+        ByteBuf log = a.anaLog;
+        ByteBuf before = a.anaPrevious;
+        if (log.writerIndex() == before.writerIndex() && ByteBufUtil.equals(log, 0, before, 0, log.writerIndex())) {
+            return;
+        }
+        applyAna(a, log);
+        a.anaLog = before;
+        a.anaPrevious = log;
     }
 
     /**
@@ -476,17 +529,23 @@ public final class RemoteController implements AutoCloseable {
         }
         long period = Math.max(kato / 2, 100);
         HostQueuePair admin = a.admin;
+        // Everything a tick needs is made here, once: the tick runs on the event loop that also
+        // carries the I/O queues', whose steady state allocates nothing.
+        a.anaLog = Unpooled.wrappedBuffer(new byte[ANA_LOG_BYTES]).clear();
+        a.anaPrevious = Unpooled.wrappedBuffer(new byte[ANA_LOG_BYTES]).clear();
+        a.keepAliveDone = done -> {
+            if (!done.succeeded() && !closed && live == a) {
+                LOG.warn("{}: Keep Alive failed: {}", this, NvmeStatus.name(done.status()));
+            }
+        };
+        a.anaLogDone = done -> anaLogRead(a, done);
         a.keepAlive = admin.eventLoop().scheduleAtFixedRate(() -> {
             HostCommand c = admin.acquire();
             if (c != null) {
-                c.opcode(0x18).onCompletion(done -> {
-                    if (!done.succeeded() && !closed && live == a) {
-                        LOG.warn("{}: Keep Alive failed: {}", this, NvmeStatus.name(done.status()));
-                    }
-                });
+                c.opcode(0x18).onCompletion(a.keepAliveDone);
                 admin.submit(c);
             }
-            refreshAna(a);
+            rereadAna(a);
         }, period, period, TimeUnit.MILLISECONDS);
     }
 

@@ -30,7 +30,8 @@ for tool in sockperf iperf3 taskset python3; do
     fi
   fi
 done
-[ -f "$JAR" ] || mvn -B -q -DskipTests package
+# Always from this checkout: a jar left from an older build would measure older code.
+mvn -B -q -o -DskipTests package 2>/dev/null || mvn -B -q -DskipTests package
 mkdir -p "$OUT"
 
 echo "== loopback ceiling (CPU $TARGET_CPU <-> CPU $HOST_CPU)"

@@ -10,6 +10,7 @@
 #      plain remote namespace and on an erasure-coded 4+2 volume over six remote namespaces.
 # Every step prints "STEP <name>" and fails the script on error; GuestCoprocessorIT reads the output.
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 JAR=${K200_JAR:-cli/target/k200.jar}
 JAVA=(java -Xms128m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1)
 KNQN=nqn.2014-08.org.k200emu:kernel-peer
@@ -37,26 +38,9 @@ wait_port() {
   fail "nothing listens on $1"
 }
 
-# The block device of subsystem $1 (see nvme-interop.sh for the sysfs layout).
-find_dev() {
-  local s c n
-  for s in /sys/class/nvme-subsystem/nvme-subsys*; do
-    [ -e "$s/subsysnqn" ] || continue
-    [ "$(cat "$s/subsysnqn")" = "$1" ] || continue
-    c=$(ls "$s" | grep -E '^nvme[0-9]+$' | head -n 1)
-    [ -n "$c" ] || continue
-    n=$(ls "$s" | grep -E '^nvme[0-9]+n1$' | head -n 1)
-    [ -n "$n" ] || n=$(ls "/sys/class/nvme/$c" | grep -E '^nvme[0-9]+n1$' | head -n 1)
-    [ -n "$n" ] || return 1
-    DEV=/dev/$n
-    return 0
-  done
-  return 1
-}
-
 attach() {  # port nqn
   nvme connect -t tcp -a 127.0.0.1 -s "$1" -n "$2" || fail "nvme connect $1 $2"
-  for i in $(seq 1 60); do find_dev "$2" && [ -b "$DEV" ] && return 0; sleep 1; done
+  for i in $(seq 1 60); do find_dev "$2" && [ -b "$BLK" ] && DEV=$BLK && return 0; sleep 1; done
   fail "no block device for $2"
 }
 

@@ -5,6 +5,7 @@
 # initiator, and fio with verify; then again with header and data digests (-g -G).
 # Every step prints "STEP <name>" and fails the script on error; GuestInteropIT reads the output.
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 JAR=${K200_JAR:-cli/target/k200.jar}
 NQN=nqn.2014-08.org.k200emu:default
 LOG=/tmp/k200.log
@@ -32,29 +33,9 @@ done
 (echo > /dev/tcp/127.0.0.1/4420) 2>/dev/null || fail "k200 did not listen on 4420"
 echo "card up after ${i}s"
 
-# Finds the controller and namespace block device of the subsystem through sysfs. With native
-# multipath the namespace head (nvmeXn1) sits in the subsystem directory; without it, the
-# namespace (nvmeXn1) sits under the controller (/sys/class/nvme/nvmeX).
-find_dev() {
-  local s c n
-  for s in /sys/class/nvme-subsystem/nvme-subsys*; do
-    [ -e "$s/subsysnqn" ] || continue
-    [ "$(cat "$s/subsysnqn")" = "$NQN" ] || continue
-    c=$(ls "$s" | grep -E '^nvme[0-9]+$' | head -n 1)
-    [ -n "$c" ] || continue
-    n=$(ls "$s" | grep -E '^nvme[0-9]+n1$' | head -n 1)
-    [ -n "$n" ] || n=$(ls "/sys/class/nvme/$c" | grep -E '^nvme[0-9]+n1$' | head -n 1)
-    [ -n "$n" ] || return 1
-    BLK=/dev/$n
-    CTRL=/dev/$c
-    return 0
-  done
-  return 1
-}
-
 connect() {
   nvme connect -t tcp -a 127.0.0.1 -s 4420 -n "$NQN" "$@" || fail "nvme connect $*"
-  for i in $(seq 1 60); do find_dev && [ -b "$BLK" ] && return 0; sleep 1; done
+  for i in $(seq 1 60); do find_dev "$NQN" && [ -b "$BLK" ] && return 0; sleep 1; done
   fail "no block device after connect"
 }
 
@@ -104,7 +85,7 @@ dd if=/tmp/pattern of="$BLK" bs=1M seek=200 oflag=direct conv=fsync status=none 
 SUM1=$(sha256sum < /tmp/pattern | cut -d' ' -f1)
 nvme disconnect -n "$NQN" || fail "disconnect"
 sleep 1
-find_dev && [ -b "$BLK" ] && fail "block device still there after disconnect"
+find_dev "$NQN" && [ -b "$BLK" ] && fail "block device still there after disconnect"
 connect
 SUM2=$(dd if="$BLK" bs=1M skip=200 count=8 iflag=direct status=none | sha256sum | cut -d' ' -f1)
 [ "$SUM1" = "$SUM2" ] || fail "data changed across reconnect: $SUM1 vs $SUM2"

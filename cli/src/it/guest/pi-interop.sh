@@ -7,6 +7,7 @@
 # back through the kernel; one stored with a bad guard makes the kernel's read fail.
 # Every step prints "STEP <name>" and fails the script on error; GuestPiIT reads the output.
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 JAR=${K200_JAR:-cli/target/k200.jar}
 NQN=nqn.2014-08.org.k200emu:pi
 LOG=/tmp/k200.log
@@ -49,26 +50,9 @@ done
 (echo > /dev/tcp/127.0.0.1/4420) 2>/dev/null || fail "k200 did not listen on 4420"
 echo "card up after ${i}s"
 
-# The subsystem's namespace block device, through sysfs (see nvme-interop.sh).
-find_dev() {
-  local s c n
-  for s in /sys/class/nvme-subsystem/nvme-subsys*; do
-    [ -e "$s/subsysnqn" ] || continue
-    [ "$(cat "$s/subsysnqn")" = "$NQN" ] || continue
-    c=$(ls "$s" | grep -E '^nvme[0-9]+$' | head -n 1)
-    [ -n "$c" ] || continue
-    n=$(ls "$s" | grep -E '^nvme[0-9]+n1$' | head -n 1)
-    [ -n "$n" ] || n=$(ls "/sys/class/nvme/$c" | grep -E '^nvme[0-9]+n1$' | head -n 1)
-    [ -n "$n" ] || return 1
-    BLK=/dev/$n
-    return 0
-  done
-  return 1
-}
-
 step "connect"
 nvme connect -t tcp -a 127.0.0.1 -s 4420 -n "$NQN" || fail "nvme connect"
-for i in $(seq 1 60); do find_dev && [ -b "$BLK" ] && break; sleep 1; done
+for i in $(seq 1 60); do find_dev "$NQN" && [ -b "$BLK" ] && break; sleep 1; done
 [ -b "${BLK:-/nonexistent}" ] || fail "no block device after connect"
 echo "block device $BLK"
 

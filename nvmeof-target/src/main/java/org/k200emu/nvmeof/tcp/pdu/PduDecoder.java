@@ -2,18 +2,20 @@ package org.k200emu.nvmeof.tcp.pdu;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.ByteToMessageDecoder;
-import java.util.List;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 
 /**
  * Frames an NVMe/TCP byte stream into PDUs and validates them before anyone looks inside. One
  * instance per connection (not sharable), owned by the connection's pipeline.
  *
- * <p>Output: for each PDU, one ByteBuf that is a retained slice of the cumulation (zero copy),
- * readerIndex at the PDU's first byte and exactly PLEN bytes readable; the consumer releases it.
- * When the PDU's data digest is wrong the decoder emits a {@link PduDataDigestError} holding
- * that frame instead (the only allocation, on an error path); see that class for why this is not
- * fatal here.
+ * <p>Output: for each PDU, one ByteBuf with readerIndex at the PDU's first byte and exactly PLEN
+ * bytes readable; the consumer releases it. A PDU that lies whole in one socket read is a
+ * retained slice of that read (zero copy). Only a PDU split across reads is copied, into a
+ * buffer of its own size: the bytes of the read before it and after it are sliced, not copied.
+ * (Netty's {@code ByteToMessageDecoder} copies the whole next read onto any leftover, so at 4 KiB
+ * I/O nearly every received byte was copied once in user space.) When the PDU's data digest is
+ * wrong the decoder emits a {@link PduDataDigestError} holding that frame instead (the only
+ * allocation, on an error path); see that class for why this is not fatal here.
  *
  * <p>State machine: {@code COMMON_HEADER} waits for the 8-byte common header and checks type,
  * sequence, HLEN, FLAGS, PDO and PLEN right there, so a hostile PLEN is refused before anything
@@ -23,9 +25,9 @@ import java.util.List;
  *
  * <p>Digests: the connection calls {@link #enableDigests} when it handles the ICReq (target) or
  * ICResp (host). That is in time for the next PDU even when it sits in the same read, because
- * {@link ByteToMessageDecoder} hands each frame down the pipeline before decoding the next one.
+ * each frame is handed down the pipeline before the next one's header is looked at.
  */
-public final class PduDecoder extends ByteToMessageDecoder {
+public final class PduDecoder extends ChannelInboundHandlerAdapter {
 
     /** Which side of the connection this decoder runs on, hence which PDUs it may receive. */
     public enum Role {
@@ -60,6 +62,10 @@ public final class PduDecoder extends ByteToMessageDecoder {
     private boolean dataDigest;
     /** PLEN of the PDU being framed, valid in REST_OF_PDU. */
     private int pduLength;
+    /** The start of a PDU that continues in the next read (owned here), or null. */
+    private ByteBuf partial;
+    /** Bytes copied into {@link #partial}: what joining split PDUs cost. */
+    private long copiedBytes;
 
     /**
      * A decoder for one connection.
@@ -72,13 +78,6 @@ public final class PduDecoder extends ByteToMessageDecoder {
         this.role = role;
         this.setupType = role == Role.TARGET ? PduType.ICREQ : PduType.ICRESP;
         setMaxPduSize(maxPduSize);
-        // Compact the cumulation after every socket read, not after 16: one epoll batch of 64 KiB
-        // reads of 128 KiB data PDUs otherwise grew it 64k -> 128k -> ... -> 2 MiB, each step a
-        // reallocation from the arena that copies the whole buffer and, at those sizes (above
-        // the thread cache's 32 KiB), emptied and re-created 4 MiB pool chunks, whose metadata is
-        // heap garbage. Compaction happens only while nobody holds a slice of the cumulation
-        // (the host copies C2HData out at once; the target's retained H2CData slices skip it).
-        setDiscardAfterReads(1);
     }
 
     /** The side this decoder runs on. */
@@ -115,26 +114,105 @@ public final class PduDecoder extends ByteToMessageDecoder {
         return maxPduSize;
     }
 
+    /** Bytes copied so far to join PDUs that were split across socket reads. */
+    public long copiedBytes() {
+        return copiedBytes;
+    }
+
     @Override
-    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        if (state == State.FAILED) {
-            in.skipBytes(in.readableBytes());
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf)) {
+            ctx.fireChannelRead(msg);
             return;
         }
-        if (state == State.COMMON_HEADER) {
-            if (in.readableBytes() < PduType.COMMON_HEADER_LENGTH) {
+        ByteBuf in = (ByteBuf) msg;
+        try {
+            if (state == State.FAILED || partial != null && !joinPartial(ctx, in)) {
                 return;
             }
-            pduLength = checkCommonHeader(in);
+            while (state != State.FAILED && !ctx.isRemoved()) {
+                if (state == State.COMMON_HEADER) {
+                    if (in.readableBytes() < PduType.COMMON_HEADER_LENGTH) {
+                        break;
+                    }
+                    pduLength = checkCommonHeader(in);
+                    state = State.REST_OF_PDU;
+                }
+                if (in.readableBytes() < pduLength) {
+                    break;
+                }
+                Object frame = checkAndFrame(in);
+                state = State.COMMON_HEADER;
+                ctx.fireChannelRead(frame);
+            }
+            if (in.isReadable() && state != State.FAILED && !ctx.isRemoved()) {
+                // The next read continues this PDU: keep its start, sized for the whole PDU.
+                int n = in.readableBytes();
+                partial = ctx.alloc().directBuffer(state == State.REST_OF_PDU ? pduLength : PduType.COMMON_HEADER_LENGTH);
+                partial.writeBytes(in, n);
+                copiedBytes += n;
+            }
+        } finally {
+            in.release();
+            if (state == State.FAILED) {
+                releasePartial();
+            }
+        }
+    }
+
+    /**
+     * Moves the next bytes of {@code in} onto the split PDU; once it is whole, emits it. Returns
+     * whether decoding goes on in {@code in} (false: {@code in} is used up, or the stream failed).
+     */
+    private boolean joinPartial(ChannelHandlerContext ctx, ByteBuf in) {
+        if (state == State.COMMON_HEADER) {
+            copy(in, PduType.COMMON_HEADER_LENGTH - partial.readableBytes());
+            if (partial.readableBytes() < PduType.COMMON_HEADER_LENGTH) {
+                return false;
+            }
+            pduLength = checkCommonHeader(partial);
             state = State.REST_OF_PDU;
+            partial.ensureWritable(pduLength - partial.readableBytes());
         }
-        // Same call: the base class stops looping when a call neither consumes nor emits.
-        if (in.readableBytes() < pduLength) {
-            return;
+        copy(in, pduLength - partial.readableBytes());
+        if (partial.readableBytes() < pduLength) {
+            return false;
         }
-        Object frame = checkAndFrame(in);
+        ByteBuf whole = partial;
+        partial = null;
+        Object frame;
+        try {
+            frame = checkAndFrame(whole);
+        } finally {
+            whole.release();
+        }
         state = State.COMMON_HEADER;
-        out.add(frame);
+        ctx.fireChannelRead(frame);
+        return !ctx.isRemoved();
+    }
+
+    private void copy(ByteBuf in, int wanted) {
+        int n = Math.min(wanted, in.readableBytes());
+        partial.writeBytes(in, n);
+        copiedBytes += n;
+    }
+
+    private void releasePartial() {
+        if (partial != null) {
+            partial.release();
+            partial = null;
+        }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releasePartial();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releasePartial();
+        ctx.fireChannelInactive();
     }
 
     private boolean accepts(int type) {

@@ -2,8 +2,10 @@
 # The k200 NVMe/TCP target's performance on this machine's own cores, next to the loopback TCP
 # ceiling measured in the same run. Not a test: run it by hand on an otherwise quiet machine.
 #
-#   benchmarks/target-vs-loopback.sh            (RUNTIME=10 RAMP=2 TARGET_CPU=0 HOST_CPU=1)
+#   benchmarks/target-vs-loopback.sh   (RUNTIME=10 RAMP=2 ROUNDS=1 TARGET_CPU=0 HOST_CPU=1)
 #
+# ROUNDS=n runs the whole list of jobs n times, round after round (so that a slow spell of this
+# shared machine hits every job alike), and reports each job's median round with the spread.
 # The target (null namespace, one host thread that polls) is pinned to TARGET_CPU; `k200 bench`
 # (the k200 initiator) to HOST_CPU. The ceiling: iperf3 (bandwidth) and sockperf ping-pong
 # (latency, both sides polling) between the same two CPUs. Writes docs/benchmarks/<UTC time>/ with one JSON per job,
@@ -13,6 +15,7 @@ cd "$(dirname "$0")/.."
 RUNTIME=${RUNTIME:-10}
 [ "$RUNTIME" -ge 4 ] || { echo "RUNTIME must be at least 4 seconds" >&2; exit 2; }
 RAMP=${RAMP:-2}
+ROUNDS=${ROUNDS:-1}
 TARGET_CPU=${TARGET_CPU:-0}
 HOST_CPU=${HOST_CPU:-1}
 JAR=cli/target/k200.jar
@@ -35,10 +38,14 @@ mvn -B -q -o -DskipTests package 2>/dev/null || mvn -B -q -DskipTests package
 mkdir -p "$OUT"
 
 echo "== loopback ceiling (CPU $TARGET_CPU <-> CPU $HOST_CPU)"
-taskset -c "$TARGET_CPU" iperf3 -s -1 -p 5299 >/dev/null 2>&1 &
-sleep 1
-taskset -c "$HOST_CPU" iperf3 -c 127.0.0.1 -p 5299 -t "$RUNTIME" -J > "$OUT/iperf3.json"
-wait
+# One stream with iperf3's default 128 KiB writes, and one with 1 MiB writes (its largest): the
+# target's flushes at 128 KiB are writev calls of up to 2 MiB, and the write size moves the ceiling.
+for len in 128K 1M; do
+  taskset -c "$TARGET_CPU" iperf3 -s -1 -p 5299 >/dev/null 2>&1 &
+  sleep 1
+  taskset -c "$HOST_CPU" iperf3 -c 127.0.0.1 -p 5299 -t "$RUNTIME" -l "$len" -J > "$OUT/iperf3-$len.json"
+  wait
+done
 # Both sides poll (non-blocking sockets, zero iomux timeout), as the target and k200 bench do.
 taskset -c "$TARGET_CPU" sockperf sr --tcp -i 127.0.0.1 -p 11111 --nonblocked --timeout 0 >/dev/null 2>&1 &
 SP=$!
@@ -74,8 +81,10 @@ time.sleep(runtime - 2)
 json.dump(status(), open(prefix + "-end.json", "w"))
 PY
 }
+for round in $(seq 1 "$ROUNDS"); do
 for j in "${JOBS[@]}"; do
   read -r name rw bs depth jobs <<< "$j"
+  [ "$ROUNDS" = 1 ] || name="$name-r$round"
   echo "== $name"
   taskset -c "$TARGET_CPU" "${JAVA[@]}" -jar "$JAR" start -c benchmarks/null-target.yaml --cpus "$TARGET_CPU" \
     > "$OUT/target-$name.log" 2>&1 &
@@ -92,6 +101,7 @@ for j in "${JOBS[@]}"; do
   kill -TERM $TGT
   wait $TGT || true
 done
+done
 
 echo "== memory: default configuration, 16 queue pairs at QD128, target heap capped at 256 MiB"
 taskset -c "$TARGET_CPU" java -Xmx256m -XX:MaxDirectMemorySize=2g -XX:+UseParallelGC \
@@ -105,20 +115,20 @@ taskset -c "$HOST_CPU" "${JAVA[@]}" -jar "$JAR" bench --name memory-16x128 --tar
 kill -TERM $TGT
 wait $TGT || true
 
-python3 - "$OUT" "$RUNTIME" <<'PY'
-import json, re, sys, os, platform, datetime
-out, runtime = sys.argv[1], sys.argv[2]
-iperf = json.load(open(f"{out}/iperf3.json"))
-ceiling_mbps = iperf["end"]["sum_received"]["bits_per_second"] / 8e6
+python3 - "$OUT" "$RUNTIME" "$ROUNDS" <<'PY'
+import json, re, sys, os, platform, datetime, statistics
+out, runtime, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+iperf = {n: json.load(open(f"{out}/iperf3-{n}.json"))["end"]["sum_received"]["bits_per_second"] / 8e6
+         for n in ("128K", "1M")}
+# The ceiling is the better of the two streams.
+ceiling_mbps = max(iperf.values())
 sp = open(f"{out}/sockperf.txt").read()
 def pct(p):
     m = re.search(r"percentile %s\s*=\s*([0-9.]+)" % re.escape(p), sp)
     return float(m.group(1)) if m else float("nan")
 m = re.search(r"avg-rtt=([0-9.]+)", sp) or re.search(r"avg-latency=([0-9.]+)", sp)
 rtt = {"mean": float(m.group(1)) if m else float("nan"), "p99": pct("99.000"), "p99.9": pct("99.900")}
-rows = []
-for name in ["randread-4k-qd32", "randwrite-4k-qd32", "randread-4k-qd128x4", "read-128k-qd16",
-             "write-128k-qd16", "randread-4k-qd1"]:
+def job(name):
     r = json.load(open(f"{out}/{name}.json"))["jobs"][0]
     log = open(f"{out}/target-{name}.log").read()
     a = re.search(r"([0-9.]+) bytes per I/O command", log)
@@ -127,15 +137,28 @@ for name in ["randread-4k-qd32", "randwrite-4k-qd32", "randread-4k-qd128x4", "re
     steady = ((s1["hostThreadsAllocatedBytes"] - s0["hostThreadsAllocatedBytes"])
               / max(1, s1["ioCommands"] - s0["ioCommands"]))
     bs = 4096 if "4k" in name else 131072
-    ceiling_iops = ceiling_mbps * 1e6 / bs
-    rows.append({"job": name, "iops": r["iops"], "mbps": r["mbps"],
-                 "lat_mean_us": r["latency"]["meanUs"], "lat_p99_us": r["latency"]["p99Us"],
-                 "lat_p999_us": r["latency"]["p999Us"], "errors": r["errors"],
-                 "ratio_to_ceiling": r["mbps"] / ceiling_mbps,
-                 "ceiling_iops_at_bs": ceiling_iops,
-                 "target_alloc_bytes_per_io": float(a.group(1)) if a else None,
-                 "target_steady_alloc_bytes_per_io": steady,
-                 "initiator_alloc_bytes_per_io": r.get("allocatedBytesPerIo")})
+    return {"job": name, "iops": r["iops"], "mbps": r["mbps"],
+            "lat_mean_us": r["latency"]["meanUs"], "lat_p99_us": r["latency"]["p99Us"],
+            "lat_p999_us": r["latency"]["p999Us"], "errors": r["errors"],
+            "ratio_to_ceiling": r["mbps"] / ceiling_mbps,
+            "ceiling_iops_at_bs": ceiling_mbps * 1e6 / bs,
+            "target_alloc_bytes_per_io": float(a.group(1)) if a else None,
+            "target_steady_alloc_bytes_per_io": steady,
+            "initiator_alloc_bytes_per_io": r.get("allocatedBytesPerIo")}
+rows = []
+for name in ["randread-4k-qd32", "randwrite-4k-qd32", "randread-4k-qd128x4", "read-128k-qd16",
+             "write-128k-qd16", "randread-4k-qd1"]:
+    if rounds == 1:
+        rows.append(job(name))
+        continue
+    runs = [job(f"{name}-r{i}") for i in range(1, rounds + 1)]
+    # The median round by IOPS (for QD1, by mean latency), with every round's figures beside it.
+    key = (lambda x: -x["lat_mean_us"]) if name.endswith("qd1") else (lambda x: x["iops"])
+    median = dict(sorted(runs, key=key)[(rounds - 1) // 2])
+    median["job"] = name
+    median["rounds"] = {"iops": [x["iops"] for x in runs], "lat_mean_us": [x["lat_mean_us"] for x in runs],
+                        "errors": sum(x["errors"] for x in runs)}
+    rows.append(median)
 gc = open(f"{out}/target-memory-gc.log").read() if os.path.exists(f"{out}/target-memory-gc.log") else ""
 heap = [(int(a), int(b)) for a, b in re.findall(r"(\d+)M->(\d+)M\(", gc)]
 memory = {"heap_limit_mb": 256, "gcs": len(heap),
@@ -146,10 +169,13 @@ if m:
     memory.update({"iops": m["iops"], "errors": m["errors"]})
 summary = {"date": datetime.datetime.utcnow().isoformat() + "Z", "runtime_s": int(runtime), "memory": memory,
            "machine": {"cpus": os.cpu_count(), "kernel": platform.release(), "python_platform": platform.platform()},
-           "loopback": {"iperf3_mbps": ceiling_mbps, "sockperf_rtt_us": rtt}, "jobs": rows}
+           "rounds": rounds,
+           "loopback": {"iperf3_mbps": ceiling_mbps, "iperf3_mbps_by_write_size": iperf, "sockperf_rtt_us": rtt},
+           "jobs": rows}
 json.dump(summary, open(f"{out}/summary.json", "w"), indent=2)
 print()
-print(f"loopback ceiling: iperf3 {ceiling_mbps:.0f} MB/s; sockperf round trip mean {rtt['mean']:.1f} us,"
+print(f"loopback ceiling: iperf3 {ceiling_mbps:.0f} MB/s (one stream: {iperf['128K']:.0f} with 128 KiB writes,"
+      f" {iperf['1M']:.0f} with 1 MiB); sockperf round trip mean {rtt['mean']:.1f} us,"
       f" p99 {rtt['p99']:.1f} us, p99.9 {rtt['p99.9']:.1f} us")
 print(f"{'job':22} {'IOPS':>10} {'MB/s':>9} {'of ceiling':>10} {'mean us':>8} {'p99 us':>8} {'p99.9 us':>9}"
       f" {'B/IO tgt':>9} {'steady':>7} {'B/IO ini':>9}")
@@ -159,6 +185,12 @@ for r in rows:
     print(f"{r['job']:22} {r['iops']:>10.0f} {r['mbps']:>9.1f} {r['ratio_to_ceiling']:>10.2f} "
           f"{r['lat_mean_us']:>8.1f} {r['lat_p99_us']:>8.1f} {r['lat_p999_us']:>9.1f} {alloc:>9}"
           f" {r['target_steady_alloc_bytes_per_io']:>7.1f} {ini:>9}")
+if rounds > 1:
+    print(f"each job: the median of {rounds} rounds; every round's IOPS (QD1: mean us):")
+    for r in rows:
+        figures = r["rounds"]["lat_mean_us"] if r["job"].endswith("qd1") else r["rounds"]["iops"]
+        print(f"  {r['job']:22} " + " ".join(f"{x:.1f}" if r["job"].endswith("qd1") else f"{x / 1000:.0f}k"
+                                               for x in figures) + f"  errors {r['rounds']['errors']}")
 print("B/IO: heap bytes allocated per I/O command; tgt: the target over its whole life (start-up and"
       " connection set-up included), steady: the target within the measured window, ini: the initiator's")
 qd1 = rows[-1]

@@ -18,6 +18,7 @@ import org.k200emu.nvmeof.tcp.pdu.PduEncoder;
 import org.k200emu.nvmeof.tcp.pdu.PduFlags;
 import org.k200emu.nvmeof.tcp.pdu.PduFormatException;
 import org.k200emu.nvmeof.tcp.pdu.PduType;
+import org.k200emu.nvmeof.tcp.pdu.PlacedData;
 import org.k200emu.nvmeof.tcp.pdu.TermReqStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,6 +80,7 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
             this.free[i] = slots - 1 - i;
         }
         this.freeCount = slots;
+        decoder.placement(this::placeC2HData);
     }
 
     /** Completes when ICResp arrived (or fails with the reason the connection could not be set up). */
@@ -221,6 +223,10 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        if (msg instanceof PlacedData) {
+            onPlacedC2HData((PlacedData) msg);
+            return;
+        }
         if (msg instanceof PduDataDigestError) {
             PduDataDigestError error = (PduDataDigestError) msg;
             try {
@@ -331,23 +337,70 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
     }
 
     private void onC2HData(ByteBuf pdu, boolean digestFailed) {
+        HostCommand c = c2hDataCommand(pdu, true);
+        if (c == null) {
+            return;
+        }
+        int length = Pdu.C2HData.dataLength(pdu);
+        ByteBuf into = c.readBuffer();
+        into.ensureWritable(length);
+        into.writeBytes(pdu, Pdu.dataIndex(pdu), length);
+        c2hDataArrived(c, Pdu.flags(pdu), length, digestFailed);
+    }
+
+    /**
+     * The decoder's question for a C2HData PDU split across socket reads: its data goes straight
+     * into the caller's read buffer when the header is sound; else null, and the PDU comes whole
+     * to {@link #onC2HData}, which refuses it.
+     */
+    private ByteBuf placeC2HData(ByteBuf header) {
+        HostCommand c = c2hDataCommand(header, false);
+        if (c == null) {
+            return null;
+        }
+        ByteBuf into = c.readBuffer();
+        into.ensureWritable(Pdu.C2HData.dataLength(header));
+        return into;
+    }
+
+    /** A C2HData PDU whose data the decoder wrote into the buffer {@link #placeC2HData} named. */
+    private void onPlacedC2HData(PlacedData placed) {
+        ByteBuf header = placed.header();
+        if (placed.digestFailed()) {
+            LOG.warn("{}: data digest error in C2HData", this);
+        }
+        // The header was checked when the placement was given, and nothing ran in between.
+        c2hDataArrived(slots[Pdu.C2HData.cccid(header)], Pdu.flags(header), Pdu.C2HData.dataLength(header),
+                placed.digestFailed());
+    }
+
+    /**
+     * The command a C2HData header is for, when the data fits what it awaits; else null, after
+     * ending the connection with the matching TermReq if {@code terminate}.
+     */
+    private HostCommand c2hDataCommand(ByteBuf pdu, boolean terminate) {
         HostCommand c = inFlightCommand(Pdu.C2HData.cccid(pdu));
         if (c == null || c.readBuffer() == null) {
-            terminate(TermReqStatus.INVALID_PDU_HEADER_FIELD, 8, pdu);
-            return;
+            if (terminate) {
+                terminate(TermReqStatus.INVALID_PDU_HEADER_FIELD, 8, pdu);
+            }
+            return null;
         }
         int offset = Pdu.C2HData.dataOffset(pdu);
         int length = Pdu.C2HData.dataLength(pdu);
         if (offset != c.received || length > c.readLength() - offset) {
-            terminate(TermReqStatus.DATA_TRANSFER_OUT_OF_RANGE, 12, pdu);
-            return;
+            if (terminate) {
+                terminate(TermReqStatus.DATA_TRANSFER_OUT_OF_RANGE, 12, pdu);
+            }
+            return null;
         }
-        ByteBuf into = c.readBuffer();
-        into.ensureWritable(length);
-        into.writeBytes(pdu, Pdu.dataIndex(pdu), length);
+        return c;
+    }
+
+    private void c2hDataArrived(HostCommand c, int flags, int length, boolean digestFailed) {
         c.received += length;
         c.dataDigestFailed |= digestFailed;
-        if ((Pdu.flags(pdu) & PduFlags.SUCCESS) != 0) {
+        if ((flags & PduFlags.SUCCESS) != 0) {
             complete(c, c.dataDigestFailed ? NvmeStatus.TRANSIENT_TRANSPORT_ERROR : 0, 0, 0);
         }
     }

@@ -21,6 +21,7 @@ import org.k200emu.nvmeof.tcp.pdu.PduEncoder;
 import org.k200emu.nvmeof.tcp.pdu.PduFlags;
 import org.k200emu.nvmeof.tcp.pdu.PduFormatException;
 import org.k200emu.nvmeof.tcp.pdu.PduType;
+import org.k200emu.nvmeof.tcp.pdu.PlacedData;
 import org.k200emu.nvmeof.tcp.pdu.TermReqStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,6 +101,7 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
         this.port = port;
         this.decoder = decoder;
         this.settings = target.settings();
+        decoder.placement(this::placeH2CData);
     }
 
     @Override
@@ -121,6 +123,10 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
         writer.readStarted();
         if (state == State.CLOSED) {
             ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof PlacedData) {
+            onPlacedH2CData((PlacedData) msg);
             return;
         }
         if (msg instanceof PduDataDigestError) {
@@ -284,35 +290,75 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
     }
 
     private void onH2CData(ByteBuf pdu, boolean digestFailed) {
-        if (state != State.LIVE && state != State.DRAINING) {
-            terminate(TermReqStatus.PDU_SEQUENCE_ERROR, 0, pdu);
+        TcpCommand cmd = h2cDataCommand(pdu, true);
+        if (cmd == null) {
             return;
+        }
+        int length = Pdu.H2CData.dataLength(pdu);
+        // One copy into the command's buffer; the bdev then owns a single contiguous buffer.
+        cmd.writeBuffer.writeBytes(pdu, Pdu.dataIndex(pdu), length);
+        h2cDataArrived(cmd, length, digestFailed);
+    }
+
+    /**
+     * The decoder's question for an H2CData PDU split across socket reads: its data goes straight
+     * into its command's buffer (the one copy it takes anyway) when the header is sound; else
+     * null, and the PDU comes whole to {@link #onH2CData}, which refuses it.
+     */
+    private ByteBuf placeH2CData(ByteBuf header) {
+        TcpCommand cmd = h2cDataCommand(header, false);
+        return cmd == null ? null : cmd.writeBuffer;
+    }
+
+    /** An H2CData PDU whose data the decoder wrote into the buffer {@link #placeH2CData} named. */
+    private void onPlacedH2CData(PlacedData placed) {
+        ByteBuf header = placed.header();
+        if (placed.digestFailed()) {
+            LOG.warn("{}: data digest error in H2CData (received {}, computed {})", this,
+                    Integer.toHexString(placed.receivedDigest()), Integer.toHexString(placed.computedDigest()));
+        }
+        // The header was checked when the placement was given, and nothing ran in between.
+        h2cDataArrived(slots.get(Pdu.H2CData.ttag(header)), Pdu.H2CData.dataLength(header), placed.digestFailed());
+    }
+
+    /**
+     * The command an H2CData header is for, when the header fits what the command awaits; else
+     * null, after ending the connection with the matching TermReq if {@code terminate}.
+     */
+    private TcpCommand h2cDataCommand(ByteBuf pdu, boolean terminate) {
+        if (state != State.LIVE && state != State.DRAINING) {
+            return refuse(terminate, TermReqStatus.PDU_SEQUENCE_ERROR, 0, pdu);
         }
         TcpCommand cmd = slots.get(Pdu.H2CData.ttag(pdu));
         if (cmd == null || !cmd.awaitingData) {
-            terminate(TermReqStatus.INVALID_PDU_HEADER_FIELD, FEI_TTAG, pdu);
-            return;
+            return refuse(terminate, TermReqStatus.INVALID_PDU_HEADER_FIELD, FEI_TTAG, pdu);
         }
         if (cmd.request.cid() != Pdu.H2CData.cccid(pdu)) {
-            terminate(TermReqStatus.INVALID_PDU_HEADER_FIELD, FEI_CCCID, pdu);
-            return;
+            return refuse(terminate, TermReqStatus.INVALID_PDU_HEADER_FIELD, FEI_CCCID, pdu);
         }
         int offset = Pdu.H2CData.dataOffset(pdu);
         int length = Pdu.H2CData.dataLength(pdu);
         if (offset != cmd.received) {
-            terminate(TermReqStatus.DATA_TRANSFER_OUT_OF_RANGE, FEI_DATAO, pdu);
-            return;
+            return refuse(terminate, TermReqStatus.DATA_TRANSFER_OUT_OF_RANGE, FEI_DATAO, pdu);
         }
         if (length > settings.maxH2CData()) {
-            terminate(TermReqStatus.DATA_TRANSFER_LIMIT_EXCEEDED, FEI_DATAL, pdu);
-            return;
+            return refuse(terminate, TermReqStatus.DATA_TRANSFER_LIMIT_EXCEEDED, FEI_DATAL, pdu);
         }
         if (length > cmd.r2tEnd - cmd.received) {
-            terminate(TermReqStatus.DATA_TRANSFER_OUT_OF_RANGE, FEI_DATAL, pdu);
-            return;
+            return refuse(terminate, TermReqStatus.DATA_TRANSFER_OUT_OF_RANGE, FEI_DATAL, pdu);
         }
-        // One copy into the command's buffer; the bdev then owns a single contiguous buffer.
-        cmd.writeBuffer.writeBytes(pdu, Pdu.dataIndex(pdu), length);
+        return cmd;
+    }
+
+    private TcpCommand refuse(boolean terminate, int fes, int fei, ByteBuf pdu) {
+        if (terminate) {
+            terminate(fes, fei, pdu);
+        }
+        return null;
+    }
+
+    /** {@code length} more bytes of the command's write data are in its buffer. */
+    private void h2cDataArrived(TcpCommand cmd, int length, boolean digestFailed) {
         cmd.received += length;
         cmd.dataDigestFailed |= digestFailed;
         if (cmd.received < cmd.r2tEnd) {

@@ -11,11 +11,13 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.k200emu.nvme.subsystem.Subsystem;
 import org.k200emu.nvmeof.tcp.pdu.Pdu;
 import org.k200emu.nvmeof.tcp.pdu.PduEncoder;
@@ -287,6 +289,70 @@ class TargetLoopbackTest {
                 assertThat(io.closedByPeer()).isTrue();
             }
             assertThat(a.identify(1, 0).status()).as("the admin queue is unaffected").isZero();
+        }
+    }
+
+    /**
+     * H2CData sent in two pieces with a pause between, so that the target reads the PDU split: its
+     * data goes straight into the command's buffer (the decoder's placement). A sound PDU writes
+     * its data; one with a wrong data digest fails only its command.
+     */
+    @ParameterizedTest(name = "corrupt digest {0}")
+    @ValueSource(booleans = {false, true})
+    void h2cDataSplitAcrossReadsIsPlacedAndChecked(boolean corrupt) throws Exception {
+        try (TestHost a = TestHost.open(address, true, true)) {
+            int cntlid = a.connect(NQN, 0, 0xFFFF, 32, 5000).dw0() & 0xFFFF;
+            a.enable();
+            try (TestHost io = TestHost.open(address, true, true)) {
+                io.connect(NQN, 1, cntlid, 64, 0);
+                ByteBuffer sqe = TestHost.rw(0x01, 1, 64, 32);
+                sqe.putShort(2, (short) 21);
+                sqe.putInt(32, 16384);
+                sqe.put(39, (byte) 0x5A);
+                ByteBuf capsule = Unpooled.buffer();
+                PduEncoder.writeCapsuleCmd(capsule, Unpooled.wrappedBuffer(sqe.array()), null, true, true);
+                io.send(capsule);
+                ByteBuf r2t = io.readPdu();
+                int ttag;
+                try {
+                    assertThat(Pdu.type(r2t)).isEqualTo(PduType.R2T);
+                    ttag = Pdu.R2T.ttag(r2t);
+                } finally {
+                    r2t.release();
+                }
+                byte[] payload = Bytes.random(11, 16384);
+                ByteBuf pdu = Unpooled.buffer();
+                PduEncoder.writeH2CDataHeader(pdu, 21, ttag, 0, payload.length, true, true, true);
+                pdu.writeBytes(payload);
+                PduEncoder.writeDataDigest(pdu, Unpooled.wrappedBuffer(payload));
+                if (corrupt) {
+                    int last = pdu.writerIndex() - 1;
+                    pdu.setByte(last, pdu.getByte(last) ^ 0x5A);
+                }
+                byte[] bytes = new byte[pdu.readableBytes()];
+                pdu.readBytes(bytes);
+                pdu.release();
+                io.sendRaw(Arrays.copyOfRange(bytes, 0, 5000));
+                Thread.sleep(100);
+                io.sendRaw(Arrays.copyOfRange(bytes, 5000, bytes.length - 2));
+                Thread.sleep(100);
+                io.sendRaw(Arrays.copyOfRange(bytes, bytes.length - 2, bytes.length));
+                ByteBuf resp = io.readPdu();
+                try {
+                    assertThat(Pdu.type(resp)).isEqualTo(PduType.CAPSULE_RESP);
+                    assertThat(Pdu.CapsuleResp.cid(resp)).isEqualTo(21);
+                    assertThat(Pdu.CapsuleResp.status(resp) & 0x7FF).as("status").isEqualTo(corrupt ? 0x22 : 0);
+                } finally {
+                    resp.release();
+                }
+                TestHost.Completion read = io.read(1, 64, 32, BLOCK);
+                assertThat(read.status()).isZero();
+                if (corrupt) {
+                    assertThat(read.data()).as("nothing of the failed write was stored").isEqualTo(new byte[16384]);
+                } else {
+                    assertThat(read.data()).isEqualTo(payload);
+                }
+            }
         }
     }
 

@@ -37,9 +37,25 @@ public final class PduDecoder extends ChannelInboundHandlerAdapter {
         HOST
     }
 
+    /**
+     * Where the data of an H2CData or C2HData PDU goes, named by the connection once the PDU's
+     * header has arrived. The decoder asks only for a PDU that the current socket read does not
+     * hold whole (a PDU held whole is sliced, as any other).
+     */
+    public interface DataPlacement {
+        /**
+         * The buffer to append this PDU's data to (DATAL bytes, from its writer index, which must
+         * have room for them), or null when the header is not one to act on (the PDU then comes
+         * as a frame, for the connection to refuse). The header is valid during the call only.
+         */
+        ByteBuf placeData(ByteBuf header);
+    }
+
     private enum State {
         COMMON_HEADER,
         REST_OF_PDU,
+        /** Writing a data PDU's data (then its data digest) straight into its placement. */
+        PLACING,
         FAILED
     }
 
@@ -66,6 +82,17 @@ public final class PduDecoder extends ChannelInboundHandlerAdapter {
     private ByteBuf partial;
     /** Bytes copied into {@link #partial}: what joining split PDUs cost. */
     private long copiedBytes;
+    private DataPlacement placement;
+    private final PlacedData placed = new PlacedData();
+    /** In PLACING: the PDU's header (a retained slice of the read it came in), its data's buffer. */
+    private ByteBuf placeHeader;
+    private ByteBuf placeInto;
+    private int placeStart;
+    private int placeLeft;
+    private int digestLeft;
+    private int digestReceived;
+    /** Data bytes written straight into placements. */
+    private long placedBytes;
 
     /**
      * A decoder for one connection.
@@ -119,6 +146,20 @@ public final class PduDecoder extends ChannelInboundHandlerAdapter {
         return copiedBytes;
     }
 
+    /** Data bytes written so far straight from socket reads into the connection's buffers. */
+    public long placedBytes() {
+        return placedBytes;
+    }
+
+    /**
+     * Lets the connection name where the data of split H2CData/C2HData PDUs goes, so that it is
+     * copied once, from the socket read into that buffer, rather than joined first; such a PDU
+     * then comes as {@link PlacedData}. Null turns it off.
+     */
+    public void placement(DataPlacement placement) {
+        this.placement = placement;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof ByteBuf)) {
@@ -127,7 +168,10 @@ public final class PduDecoder extends ChannelInboundHandlerAdapter {
         }
         ByteBuf in = (ByteBuf) msg;
         try {
-            if (state == State.FAILED || partial != null && !joinPartial(ctx, in)) {
+            if (state == State.FAILED) {
+                return;
+            }
+            if (state == State.PLACING ? !continuePlacing(ctx, in) : partial != null && !joinPartial(ctx, in)) {
                 return;
             }
             while (state != State.FAILED && !ctx.isRemoved()) {
@@ -139,13 +183,16 @@ public final class PduDecoder extends ChannelInboundHandlerAdapter {
                     state = State.REST_OF_PDU;
                 }
                 if (in.readableBytes() < pduLength) {
+                    if (startPlacing(in) && continuePlacing(ctx, in)) {
+                        continue;
+                    }
                     break;
                 }
                 Object frame = checkAndFrame(in);
                 state = State.COMMON_HEADER;
                 ctx.fireChannelRead(frame);
             }
-            if (in.isReadable() && state != State.FAILED && !ctx.isRemoved()) {
+            if (in.isReadable() && state != State.FAILED && state != State.PLACING && !ctx.isRemoved()) {
                 // The next read continues this PDU: keep its start, sized for the whole PDU.
                 int n = in.readableBytes();
                 partial = ctx.alloc().directBuffer(state == State.REST_OF_PDU ? pduLength : PduType.COMMON_HEADER_LENGTH);
@@ -158,6 +205,81 @@ public final class PduDecoder extends ChannelInboundHandlerAdapter {
                 releasePartial();
             }
         }
+    }
+
+    /**
+     * In REST_OF_PDU with the PDU split by this read: when it is a data PDU whose header (and
+     * padding) is here and the connection names a buffer for its data, enters PLACING.
+     */
+    private boolean startPlacing(ByteBuf in) {
+        int r = in.readerIndex();
+        int type = in.getUnsignedByte(r);
+        if (placement == null || type != PduType.H2C_DATA && type != PduType.C2H_DATA) {
+            return false;
+        }
+        int pdo = in.getUnsignedByte(r + FEI_PDO);
+        if (in.readableBytes() < pdo) {
+            return false;
+        }
+        int dataLength = checkHeader(in);
+        ByteBuf header = in.retainedSlice(r, pdo);
+        ByteBuf into;
+        try {
+            into = placement.placeData(header);
+        } catch (RuntimeException e) {
+            header.release();
+            throw e;
+        }
+        if (into == null) {
+            header.release();
+            return false;
+        }
+        if (into.writableBytes() < dataLength) {
+            header.release();
+            throw new IllegalStateException("placement for " + dataLength + " bytes has room for " + into.writableBytes());
+        }
+        in.skipBytes(pdo);
+        placeHeader = header;
+        placeInto = into;
+        placeStart = into.writerIndex();
+        placeLeft = dataLength;
+        digestLeft = (in.getUnsignedByte(r + FEI_FLAGS) & PduFlags.DDGSTF) != 0 ? DIGEST : 0;
+        digestReceived = 0;
+        state = State.PLACING;
+        return true;
+    }
+
+    /**
+     * Writes what {@code in} holds of the placed PDU's data and digest; once both are complete,
+     * emits the {@link PlacedData}. Returns whether decoding goes on in {@code in}.
+     */
+    private boolean continuePlacing(ChannelHandlerContext ctx, ByteBuf in) {
+        int n = Math.min(placeLeft, in.readableBytes());
+        placeInto.writeBytes(in, n);
+        placeLeft -= n;
+        placedBytes += n;
+        while (placeLeft == 0 && digestLeft > 0 && in.isReadable()) {
+            // The digest is little-endian: byte i is bits 8i..8i+7.
+            digestReceived |= in.readUnsignedByte() << (8 * (DIGEST - digestLeft));
+            digestLeft--;
+        }
+        if (placeLeft > 0 || digestLeft > 0) {
+            return false;
+        }
+        ByteBuf header = placeHeader;
+        int length = placeInto.writerIndex() - placeStart;
+        boolean digest = (header.getUnsignedByte(header.readerIndex() + FEI_FLAGS) & PduFlags.DDGSTF) != 0;
+        int computed = digest ? Crc32c.compute(placeInto, placeStart, length) : 0;
+        placeHeader = null;
+        placeInto = null;
+        state = State.COMMON_HEADER;
+        try {
+            ctx.fireChannelRead(placed.set(header, computed != digestReceived, digestReceived, computed));
+        } finally {
+            placed.set(null, false, 0, 0);
+            header.release();
+        }
+        return !ctx.isRemoved();
     }
 
     /**
@@ -201,6 +323,11 @@ public final class PduDecoder extends ChannelInboundHandlerAdapter {
         if (partial != null) {
             partial.release();
             partial = null;
+        }
+        if (placeHeader != null) {
+            placeHeader.release();
+            placeHeader = null;
+            placeInto = null;
         }
     }
 
@@ -318,8 +445,11 @@ public final class PduDecoder extends ChannelInboundHandlerAdapter {
         return (int) plen;
     }
 
-    /** The whole PDU is readable: verifies digests and DATAL, then slices it off. */
-    private Object checkAndFrame(ByteBuf in) {
+    /**
+     * The PDU's header (and header digest) is readable: verifies the header digest and, for data
+     * PDUs, DATAL; returns the PDU's data length.
+     */
+    private int checkHeader(ByteBuf in) {
         int r = in.readerIndex();
         int type = in.getUnsignedByte(r);
         int flags = in.getUnsignedByte(r + 1);
@@ -351,10 +481,20 @@ public final class PduDecoder extends ChannelInboundHandlerAdapter {
         if (type == setupType) {
             connectionInitialized = true;
         }
+        return dataLength;
+    }
+
+    /** The whole PDU is readable: verifies digests and DATAL, then slices it off. */
+    private Object checkAndFrame(ByteBuf in) {
+        int dataLength = checkHeader(in);
+        int r = in.readerIndex();
+        int type = in.getUnsignedByte(r);
+        boolean ddgstf = !PduType.isConnectionSetup(type) && !PduType.isTermReq(type)
+                && (in.getUnsignedByte(r + 1) & PduFlags.DDGSTF) != 0;
         int computedData = 0;
         int receivedData = 0;
         if (ddgstf) {
-            computedData = Crc32c.compute(in, r + pdo, dataLength);
+            computedData = Crc32c.compute(in, r + in.getUnsignedByte(r + 3), dataLength);
             receivedData = in.getIntLE(r + pduLength - DIGEST);
         }
         ByteBuf frame = in.readRetainedSlice(pduLength);

@@ -12,6 +12,8 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What the decoder copies in user space: only the PDU that a socket read splits, once. PDUs lying
@@ -103,6 +105,99 @@ class PduDecoderCopyTest {
         }
         // Each 128 KiB PDU spans reads of 64 KiB, so it is copied, but once: never more than the stream.
         assertThat(decoder.copiedBytes()).isLessThanOrEqualTo(length);
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    /** 24 C2HData PDUs of 128 KiB (with data digests if asked), the 8th with a wrong digest. */
+    private static ByteBuf c2hStream(int data, boolean ddgst) {
+        ByteBuf stream = Unpooled.buffer();
+        PduEncoder.writeIcResp(stream, 0, false, ddgst, data);
+        for (int i = 0; i < 24; i++) {
+            PduEncoder.writeC2HDataHeader(stream, i, 0, data, true, true, false, ddgst);
+            ByteBuf payload = Unpooled.wrappedBuffer(PduStreams.pattern(data, i));
+            stream.writeBytes(payload, 0, data);
+            if (ddgst) {
+                PduEncoder.writeDataDigest(stream, payload);
+                if (i == 7) {
+                    stream.setByte(stream.writerIndex() - 2, stream.getByte(stream.writerIndex() - 2) ^ 0x10);
+                }
+            }
+            payload.release();
+        }
+        return stream;
+    }
+
+    @ParameterizedTest(name = "data digests {0}")
+    @ValueSource(booleans = {false, true})
+    void splitDataPdusGoStraightIntoTheirPlacement(boolean ddgst) {
+        int data = 128 * 1024;
+        PduDecoder decoder = new PduDecoder(PduDecoder.Role.HOST, data + 1024);
+        decoder.enableDigests(false, ddgst);
+        ByteBuf[] into = new ByteBuf[24];
+        List<String> placed = new ArrayList<>();
+        decoder.placement(header -> {
+            int cid = Pdu.C2HData.cccid(header);
+            // Refusing one: that PDU must come whole, as a frame.
+            if (cid == 5) {
+                return null;
+            }
+            into[cid] = Unpooled.buffer(data);
+            return into[cid];
+        });
+        EmbeddedChannel ch = new EmbeddedChannel(decoder, new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (msg instanceof PlacedData p) {
+                    placed.add(Pdu.C2HData.cccid(p.header()) + (p.digestFailed() ? "!" : ""));
+                    assertThat(Pdu.C2HData.dataLength(p.header())).isEqualTo(data);
+                } else {
+                    ctx.fireChannelRead(msg);
+                }
+            }
+        });
+        ByteBuf stream = c2hStream(data, ddgst);
+        List<byte[]> frames = feed(ch, stream);
+        stream.release();
+
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            if (i != 5) {
+                expected.add(i + (ddgst && i == 7 ? "!" : ""));
+            }
+        }
+        assertThat(placed).containsExactlyElementsOf(expected);
+        for (int i = 0; i < 24; i++) {
+            if (i != 5) {
+                assertThat(ByteBufUtil.getBytes(into[i])).as("PDU %d", i).isEqualTo(PduStreams.pattern(data, i));
+                into[i].release();
+            }
+        }
+        // The ICResp and the refused PDU, which was joined by copying.
+        assertThat(frames).hasSize(2);
+        assertThat(Pdu.C2HData.cccid(Unpooled.wrappedBuffer(frames.get(1)))).isEqualTo(5);
+        assertThat(decoder.placedBytes()).isEqualTo(23L * data);
+        assertThat(decoder.copiedBytes()).isLessThan(data + 1024L);
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void dataPdusWholeInAReadAreSlicedNotPlaced() {
+        PduDecoder decoder = new PduDecoder(PduDecoder.Role.HOST, 8192);
+        decoder.placement(header -> {
+            throw new AssertionError("asked to place a PDU held whole");
+        });
+        EmbeddedChannel ch = new EmbeddedChannel(decoder);
+        ByteBuf stream = Unpooled.buffer();
+        PduEncoder.writeIcResp(stream, 0, false, false, 4096);
+        for (int i = 0; i < 10; i++) {
+            PduEncoder.writeC2HDataHeader(stream, i, 0, 4096, true, true, false, false);
+            stream.writeBytes(PduStreams.pattern(4096, i));
+        }
+        List<byte[]> frames = feed(ch, stream);
+        stream.release();
+        assertThat(frames).hasSize(11);
+        assertThat(decoder.placedBytes()).isZero();
+        assertThat(decoder.copiedBytes()).isZero();
         assertThat(ch.finishAndReleaseAll()).isFalse();
     }
 

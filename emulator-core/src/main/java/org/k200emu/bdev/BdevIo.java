@@ -11,6 +11,11 @@ import java.util.concurrent.Executor;
  * from {@link #buffer()} (without moving its reader index); for {@link BdevOp#READ} it writes that
  * many bytes into the buffer at its writer index (advancing it). The caller keeps ownership of
  * the buffer and its reference count. Other operations carry no buffer.
+ *
+ * <p>Lending: a caller that can take them marks a READ with {@link #allowLending()}; a bdev whose
+ * answer needs no copy (the null bdev's zeroes) may then {@link #lend} a buffer of its own instead
+ * of writing into {@link #buffer()}, which it leaves untouched. Stacked bdevs do not mark the
+ * reads they send their members, so a member fills their buffers as before.
  */
 public final class BdevIo {
 
@@ -23,6 +28,8 @@ public final class BdevIo {
     private Object context;
     private int status;
     private boolean inFlight;
+    private boolean lendingAllowed;
+    private ByteBuf lent;
 
     /** Fills this I/O for a new operation. {@code core} is where the completion must run. */
     public BdevIo prepare(BdevOp op, long offsetBlocks, long numBlocks, ByteBuf buffer,
@@ -39,7 +46,43 @@ public final class BdevIo {
         this.context = context;
         this.status = -1;
         this.inFlight = true;
+        this.lendingAllowed = false;
+        this.lent = null;
         return this;
+    }
+
+    /** After {@link #prepare}, for a READ: the caller takes a buffer the bdev lends (see {@link #lend}). */
+    public BdevIo allowLending() {
+        if (op != BdevOp.READ) {
+            throw new IllegalStateException("only reads may be answered with a lent buffer: " + this);
+        }
+        this.lendingAllowed = true;
+        return this;
+    }
+
+    /** Whether the caller takes a lent buffer for this READ. */
+    public boolean lendingAllowed() {
+        return lendingAllowed;
+    }
+
+    /**
+     * Answers this READ with {@code data} (exactly the read's bytes readable, not to be written by
+     * anyone; its reference passes to the caller) instead of filling {@link #buffer()}. Only when
+     * {@link #lendingAllowed()}; call before {@link #complete}.
+     */
+    public void lend(ByteBuf data) {
+        if (!lendingAllowed || !inFlight) {
+            data.release();
+            throw new IllegalStateException("lending not allowed for " + this);
+        }
+        this.lent = data;
+    }
+
+    /** The buffer the bdev lent, now the caller's (null if it filled {@link #buffer()}); once. */
+    public ByteBuf takeLent() {
+        ByteBuf data = lent;
+        lent = null;
+        return data;
     }
 
     /** Called once by the bdev; runs the caller's completion on the current thread. */

@@ -1,5 +1,8 @@
 package org.k200emu.bdev.nullbdev;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.util.concurrent.FastThreadLocal;
 import org.k200emu.bdev.Bdev;
 import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
@@ -8,9 +11,26 @@ import org.k200emu.bdev.BdevStatus;
 
 /**
  * The {@code null} bdev: discards writes and reads zeroes, completing inline. It measures the
- * path above the bdev (protocol, controller, cores) with no medium cost, like SPDK's null bdev.
+ * path above the bdev (protocol, controller, cores) with no medium cost, like SPDK's null bdev:
+ * a read that allows lending ({@link BdevIo#allowLending}) gets a slice of a zeroed buffer of
+ * this thread's, by reference, rather than having its buffer zeroed.
  */
 public final class NullBdev implements Bdev {
+
+    /** Per thread: a zeroed pooled buffer, never written after, grown to the largest read. */
+    private static final FastThreadLocal<ByteBuf[]> ZEROES = new FastThreadLocal<>() {
+        @Override
+        protected ByteBuf[] initialValue() {
+            return new ByteBuf[1];
+        }
+
+        @Override
+        protected void onRemoval(ByteBuf[] value) {
+            if (value[0] != null) {
+                value[0].release();
+            }
+        }
+    };
 
     private final String name;
     private final int blockSize;
@@ -57,9 +77,30 @@ public final class NullBdev implements Bdev {
     public void submit(BdevIo io) {
         int status = BdevGeometry.validate(io, blockSize, blockCount);
         if (status == BdevStatus.SUCCESS && io.op() == BdevOp.READ) {
-            io.buffer().writeZero((int) (io.numBlocks() * blockSize));
+            int length = (int) (io.numBlocks() * blockSize);
+            if (io.lendingAllowed()) {
+                io.lend(zeroes(length).retainedSlice(0, length));
+            } else {
+                io.buffer().writeZero(length);
+            }
         }
         io.complete(status);
+    }
+
+    /** This thread's zero buffer, at least {@code length} bytes (a pooled retained slice of it costs no allocation). */
+    private static ByteBuf zeroes(int length) {
+        ByteBuf[] holder = ZEROES.get();
+        ByteBuf zeroes = holder[0];
+        if (zeroes == null || zeroes.capacity() < length) {
+            if (zeroes != null) {
+                zeroes.release();
+            }
+            int capacity = Math.max(64 * 1024, Integer.highestOneBit(length - 1) << 1);
+            zeroes = PooledByteBufAllocator.DEFAULT.directBuffer(capacity, capacity);
+            zeroes.writeZero(capacity);
+            holder[0] = zeroes;
+        }
+        return zeroes;
     }
 
     @Override

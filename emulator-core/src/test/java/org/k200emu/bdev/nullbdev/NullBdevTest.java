@@ -7,6 +7,7 @@ import static org.k200emu.bdev.TestIo.bytes;
 import static org.k200emu.bdev.TestIo.inline;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.k200emu.bdev.BdevIo;
 import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
 import org.k200emu.testing.Bytes;
@@ -48,6 +50,40 @@ class NullBdevTest {
                 .hasMessage("bdev n: capacity must be at least one block");
         assertThatThrownBy(() -> new NullBdev(null, 512, 1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("bdev name must not be empty");
+    }
+
+    @Test
+    void aReadThatAllowsLendingGetsZeroesByReferenceAndLeavesItsBufferAlone() {
+        ByteBuf dst = Unpooled.buffer(8 * 4096);
+        BdevIo io = new BdevIo();
+        int[] status = {-1};
+        try {
+            for (int blocks : new int[] {1, 32, 8}) {
+                io.prepare(BdevOp.READ, 100, blocks, dst, Runnable::run, d -> status[0] = d.status(), null)
+                        .allowLending();
+                bdev.submit(io);
+                assertThat(status[0]).isEqualTo(BdevStatus.SUCCESS);
+                ByteBuf lent = io.takeLent();
+                assertThat(lent).isNotNull();
+                assertThat(io.takeLent()).as("taken once").isNull();
+                try {
+                    assertThat(lent.readableBytes()).isEqualTo(blocks * 4096);
+                    assertThat(allZero(ByteBufUtil.getBytes(lent))).isTrue();
+                } finally {
+                    lent.release();
+                }
+                assertThat(dst.writerIndex()).as("the caller's buffer untouched").isZero();
+            }
+            // Without the mark, the same bdev fills the caller's buffer.
+            io.prepare(BdevOp.READ, 100, 2, dst, Runnable::run, d -> status[0] = d.status(), null);
+            bdev.submit(io);
+            assertThat(io.takeLent()).isNull();
+            assertThat(dst.writerIndex()).isEqualTo(2 * 4096);
+            assertThatThrownBy(() -> io.prepare(BdevOp.WRITE, 0, 1, dst, Runnable::run, d -> { }, null).allowLending())
+                    .isInstanceOf(IllegalStateException.class);
+        } finally {
+            dst.release();
+        }
     }
 
     @Test

@@ -106,7 +106,10 @@ final class IoCommands implements BdevCompletion {
         if (op == IoOpcode.READ) {
             ByteBuf buf = req.allocator().directBuffer(bdevLength, bdevLength);
             req.scratch = buf;
-            submit(req, BdevOp.READ, slba, blocks, buf, ns, core);
+            BdevIo io = req.bdevIo().prepare(BdevOp.READ, slba, blocks, buf, core, this, req);
+            // The data goes to the host as it is, unless protection information is checked and
+            // stripped first: then the bdev may lend its own buffer (the null bdev's zeroes).
+            ns.bdev().submit(pi == null ? io.allowLending() : io);
             return;
         }
         ByteBuf data = req.data();
@@ -232,6 +235,12 @@ final class IoCommands implements BdevCompletion {
         Namespace ns = (Namespace) req.namespace;
         int status = io.status();
         HealthCounters h = c.health();
+        ByteBuf lent = io.takeLent();
+        if (lent != null) {
+            // A READ answered by reference: the buffer made for it is not needed.
+            releaseScratch(req);
+            req.scratch = lent;
+        }
         if (status != BdevStatus.SUCCESS) {
             releaseScratch(req);
             if (status == BdevStatus.MEDIA_ERROR) {

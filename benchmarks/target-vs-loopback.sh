@@ -6,6 +6,8 @@
 #
 # ROUNDS=n runs the whole list of jobs n times, round after round (so that a slow spell of this
 # shared machine hits every job alike), and reports each job's median round with the spread.
+# CC=name (cubic, bbr, reno...) gives the target, the initiator and iperf3 that TCP congestion
+# control instead of the system's: on loopback bbr's pacing costs a third of the bandwidth.
 # The target (null namespace, one host thread that polls) is pinned to TARGET_CPU; `k200 bench`
 # (the k200 initiator) to HOST_CPU. The ceiling: iperf3 (bandwidth) and sockperf ping-pong
 # (latency, both sides polling) between the same two CPUs. Writes docs/benchmarks/<UTC time>/ with one JSON per job,
@@ -16,6 +18,9 @@ RUNTIME=${RUNTIME:-10}
 [ "$RUNTIME" -ge 4 ] || { echo "RUNTIME must be at least 4 seconds" >&2; exit 2; }
 RAMP=${RAMP:-2}
 ROUNDS=${ROUNDS:-1}
+CC=${CC:-}
+CC_K200=(); CC_IPERF=()
+[ -z "$CC" ] || { CC_K200=(--tcp-congestion "$CC"); CC_IPERF=(-C "$CC"); }
 TARGET_CPU=${TARGET_CPU:-0}
 HOST_CPU=${HOST_CPU:-1}
 JAR=cli/target/k200.jar
@@ -43,7 +48,7 @@ echo "== loopback ceiling (CPU $TARGET_CPU <-> CPU $HOST_CPU)"
 for len in 128K 1M; do
   taskset -c "$TARGET_CPU" iperf3 -s -1 -p 5299 >/dev/null 2>&1 &
   sleep 1
-  taskset -c "$HOST_CPU" iperf3 -c 127.0.0.1 -p 5299 -t "$RUNTIME" -l "$len" -J > "$OUT/iperf3-$len.json"
+  taskset -c "$HOST_CPU" iperf3 -c 127.0.0.1 -p 5299 -t "$RUNTIME" -l "$len" "${CC_IPERF[@]}" -J > "$OUT/iperf3-$len.json"
   wait
 done
 # Both sides poll (non-blocking sockets, zero iomux timeout), as the target and k200 bench do.
@@ -86,13 +91,13 @@ for j in "${JOBS[@]}"; do
   read -r name rw bs depth jobs <<< "$j"
   [ "$ROUNDS" = 1 ] || name="$name-r$round"
   echo "== $name"
-  taskset -c "$TARGET_CPU" "${JAVA[@]}" -jar "$JAR" start -c benchmarks/null-target.yaml --cpus "$TARGET_CPU" \
+  taskset -c "$TARGET_CPU" "${JAVA[@]}" -jar "$JAR" start -c benchmarks/null-target.yaml --cpus "$TARGET_CPU" "${CC_K200[@]}" \
     > "$OUT/target-$name.log" 2>&1 &
   TGT=$!
   for i in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/4420) 2>/dev/null && break; sleep 0.2; done
   taskset -c "$HOST_CPU" "${JAVA[@]}" -jar "$JAR" bench --name "$name" --target 127.0.0.1:4420 --subnqn "$NQN" \
     --rw "$rw" --bs "$bs" --iodepth "$depth" --numjobs "$jobs" --runtime "$RUNTIME" --ramp_time "$RAMP" \
-    --io-threads 1 --cpus "$HOST_CPU" -q -o "$OUT" --base "$name" | sed -n '2,4p' &
+    --io-threads 1 --cpus "$HOST_CPU" "${CC_K200[@]}" -q -o "$OUT" --base "$name" | sed -n '2,4p' &
   BENCH=$!
   # The target's allocation in steady state: its status read 1 s into the measured window (the
   # first I/O, then the ramp) and 1 s before its end; start-up and connection set-up stay outside.
@@ -105,19 +110,22 @@ done
 
 echo "== memory: default configuration, 16 queue pairs at QD128, target heap capped at 256 MiB"
 taskset -c "$TARGET_CPU" java -Xmx256m -XX:MaxDirectMemorySize=2g -XX:+UseParallelGC \
-  -Xlog:gc:file="$OUT/target-memory-gc.log" -jar "$JAR" start \
+  -Xlog:gc:file="$OUT/target-memory-gc.log" -jar "$JAR" start "${CC_K200[@]}" \
   --management-port -1 > "$OUT/target-memory.log" 2>&1 &
 TGT=$!
 for i in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/4420) 2>/dev/null && break; sleep 0.2; done
 taskset -c "$HOST_CPU" "${JAVA[@]}" -jar "$JAR" bench --name memory-16x128 --target 127.0.0.1:4420 --rw randrw \
-  --bs 4k --iodepth 128 --numjobs 16 --runtime "$RUNTIME" --ramp_time "$RAMP" --size 256m --io-threads 1 -q \
+  --bs 4k --iodepth 128 --numjobs 16 --runtime "$RUNTIME" --ramp_time "$RAMP" --size 256m --io-threads 1 \
+  "${CC_K200[@]}" -q \
   -o "$OUT" --base memory-16x128 | sed -n '2,3p'
 kill -TERM $TGT
 wait $TGT || true
 
-python3 - "$OUT" "$RUNTIME" "$ROUNDS" <<'PY'
+python3 - "$OUT" "$RUNTIME" "$ROUNDS" "$CC" <<'PY'
 import json, re, sys, os, platform, datetime, statistics
-out, runtime, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+out, runtime, rounds, cc = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+if not cc:
+    cc = open("/proc/sys/net/ipv4/tcp_congestion_control").read().strip() + " (the system's)"
 iperf = {n: json.load(open(f"{out}/iperf3-{n}.json"))["end"]["sum_received"]["bits_per_second"] / 8e6
          for n in ("128K", "1M")}
 # The ceiling is the better of the two streams.
@@ -171,11 +179,12 @@ if m:
     memory.update({"iops": m["iops"], "errors": m["errors"]})
 summary = {"date": datetime.datetime.utcnow().isoformat() + "Z", "runtime_s": int(runtime), "memory": memory,
            "machine": {"cpus": os.cpu_count(), "kernel": platform.release(), "python_platform": platform.platform()},
-           "rounds": rounds,
+           "rounds": rounds, "tcp_congestion": cc,
            "loopback": {"iperf3_mbps": ceiling_mbps, "iperf3_mbps_by_write_size": iperf, "sockperf_rtt_us": rtt},
            "jobs": rows}
 json.dump(summary, open(f"{out}/summary.json", "w"), indent=2)
 print()
+print(f"TCP congestion control: {cc}")
 print(f"loopback ceiling: iperf3 {ceiling_mbps:.0f} MB/s (one stream: {iperf['128K']:.0f} with 128 KiB writes,"
       f" {iperf['1M']:.0f} with 1 MiB); sockperf round trip mean {rtt['mean']:.1f} us,"
       f" p99 {rtt['p99']:.1f} us, p99.9 {rtt['p99.9']:.1f} us")

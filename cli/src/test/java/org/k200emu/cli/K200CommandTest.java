@@ -221,6 +221,14 @@ class K200CommandTest {
     }
 
     @Test
+    void unknownTcpCongestionControlIsBadArguments() {
+        Run r = runStartThatMustNotServe("--tcp-congestion", "nosuchcc", "--port", "0", "--discovery-port", "-1");
+
+        assertBadArguments(r, "k200 start", "invalid value for --tcp-congestion: TCP congestion control 'nosuchcc'"
+                + " is not available; this kernel has ");
+    }
+
+    @Test
     void unknownLogLevelIsBadArgumentsEvenWithVerbose() {
         Run r = runStartThatMustNotServe("-v", "--log-level", "loud", "--port", "0", "--discovery-port", "-1");
 

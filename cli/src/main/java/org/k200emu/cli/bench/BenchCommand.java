@@ -114,6 +114,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Pin initiator event loop i to the i-th CPU of LIST, in taskset -c syntax such as 1"
                     + " or 2-5 (default: not pinned).")
     String cpus;
+    @Option(names = "--tcp-congestion", paramLabel = "NAME",
+            description = "TCP congestion control of the initiator's connections, such as cubic or bbr"
+                    + " (default: the system's).")
+    String tcpCongestion;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -147,6 +151,14 @@ public final class BenchCommand implements Callable<Integer> {
                     transport.pin(pinTo);
                 } catch (IllegalArgumentException | UnsupportedOperationException e) {
                     throw new CommandLine.ParameterException(spec.commandLine(), "--cpus: " + e.getMessage());
+                }
+            }
+            if (tcpCongestion != null) {
+                try {
+                    transport.tcpCongestion(tcpCongestion);
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "invalid value for --tcp-congestion: "
+                            + e.getMessage());
                 }
             }
             JobRunner runner = new JobRunner(transport, progress);

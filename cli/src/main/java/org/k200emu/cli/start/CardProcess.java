@@ -87,7 +87,14 @@ public final class CardProcess implements AutoCloseable {
             }
             LOG.info("{} host threads pinned to CPUs {}", threads, org.k200emu.cluster.affinity.CpuList.parse(cpus));
         }
-        RemoteAttachments remotes = new RemoteAttachments(HostTransport.on(loops), threads);
+        HostTransport initiator = HostTransport.on(loops);
+        try {
+            initiator.tcpCongestion(overrides.tcpCongestion());
+        } catch (IllegalArgumentException e) {
+            loops.close();
+            throw new org.k200emu.card.config.ConfigException("--tcp-congestion", e.getMessage());
+        }
+        RemoteAttachments remotes = new RemoteAttachments(initiator, threads);
         BdevRegistry bdevs = null;
         NvmeofTarget target = null;
         NvmeofTarget hostTarget = null;
@@ -98,12 +105,14 @@ public final class CardProcess implements AutoCloseable {
             List<Subsystem> hostSide = subsystems(config.subsystemsOn(CardConfig.HOST_SIDE), bdevs);
             TcpTransportSettings settings = TcpTransportSettings.defaults();
             target = new NvmeofTarget(loops, settings, fabricSide, fabricPorts(config, overrides));
+            target.tcpCongestion(overrides.tcpCongestion());
             target.start();
             if (config.mode().equals(CardConfig.COPROCESSOR)) {
                 CardConfig.PortConfig h = config.hostPort();
                 int port = overrides.hostPort() != null ? overrides.hostPort() : h.port();
                 hostTarget = new NvmeofTarget(loops, settings, hostSide, List.of(new TargetPort(1, h.address(), port,
                         true)));
+                hostTarget.tcpCongestion(overrides.tcpCongestion());
                 hostTarget.start();
             }
             List<Subsystem> all = new ArrayList<>(fabricSide);

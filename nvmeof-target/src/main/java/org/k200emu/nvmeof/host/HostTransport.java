@@ -24,6 +24,7 @@ public final class HostTransport implements AutoCloseable {
     private final EventLoopGroup group;
     private final Class<? extends SocketChannel> channelClass;
     private final boolean owned;
+    private volatile String congestion;
 
     private HostTransport(EventLoopGroup group, Class<? extends SocketChannel> channelClass, boolean owned) {
         this.group = group;
@@ -68,6 +69,27 @@ public final class HostTransport implements AutoCloseable {
             throw new IllegalStateException("the card's event loops are pinned by the card");
         }
         org.k200emu.cluster.affinity.CpuAffinity.pinEach(group, cpus);
+    }
+
+    /**
+     * Sets the TCP congestion control of the connections opened from now on (null: the system's).
+     *
+     * @throws IllegalArgumentException when the kernel has no such algorithm, or this transport
+     *                                  cannot set it (NIO)
+     */
+    public void tcpCongestion(String name) {
+        if (name != null) {
+            org.k200emu.nvmeof.tcp.TcpCongestion.check(name);
+            if (channelClass == NioSocketChannel.class) {
+                throw new IllegalArgumentException("setting the TCP congestion control needs the epoll transport");
+            }
+        }
+        this.congestion = name;
+    }
+
+    /** The TCP congestion control the connections ask for, or null for the system's. */
+    public String tcpCongestion() {
+        return congestion;
     }
 
     public EventLoopGroup group() {

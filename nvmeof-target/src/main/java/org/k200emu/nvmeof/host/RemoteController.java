@@ -26,6 +26,7 @@ import org.k200emu.nvme.AnaState;
 import org.k200emu.nvme.NvmeStatus;
 import org.k200emu.nvme.subsystem.DiscoveryEntry;
 import org.k200emu.nvme.subsystem.Subsystem;
+import org.k200emu.nvmeof.tcp.TcpCongestion;
 import org.k200emu.nvmeof.tcp.pdu.PduDecoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -295,6 +296,9 @@ public final class RemoteController implements AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (t.tcpCongestion() != null) {
+                            TcpCongestion.apply(ch, t.tcpCongestion());
+                        }
                         ch.pipeline().addLast("pdu-decoder", decoder);
                         ch.pipeline().addLast("queue-pair", queue);
                     }

@@ -28,6 +28,7 @@ import org.k200emu.nvme.controller.NvmeController;
 import org.k200emu.nvme.subsystem.DiscoveryEntry;
 import org.k200emu.nvme.subsystem.DiscoveryLogSource;
 import org.k200emu.nvme.subsystem.Subsystem;
+import org.k200emu.nvmeof.tcp.TcpCongestion;
 import org.k200emu.nvmeof.tcp.pdu.PduDecoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +57,7 @@ public final class NvmeofTarget implements DiscoveryLogSource, AutoCloseable {
     private final AtomicLong closedQueuesIoCommands = new AtomicLong();
     private final Map<Integer, AnaState> anaByPort = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private String congestion;
 
     public NvmeofTarget(CoreEventLoops loops, TcpTransportSettings settings, List<Subsystem> subsystems,
                         List<TargetPort> ports) {
@@ -79,6 +81,24 @@ public final class NvmeofTarget implements DiscoveryLogSource, AutoCloseable {
         this.discovery = Subsystem.discovery(this);
     }
 
+    /**
+     * The TCP congestion control of the connections this target accepts (null, the default: the
+     * system's); set before {@link #start}.
+     *
+     * @throws IllegalArgumentException when the kernel has no such algorithm, or the card's
+     *                                  transport cannot set it (NIO)
+     */
+    public void tcpCongestion(String name) {
+        if (name != null) {
+            TcpCongestion.check(name);
+            if ("nio".equals(loops.transportName())) {
+                throw new IllegalArgumentException("setting the TCP congestion control needs the epoll or io_uring"
+                        + " transport, not nio");
+            }
+        }
+        this.congestion = name;
+    }
+
     /** Binds every port; if one fails, closes those already bound and throws. */
     public void start() {
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -93,6 +113,9 @@ public final class NvmeofTarget implements DiscoveryLogSource, AutoCloseable {
             ChannelFuture bound = bootstrap.clone().childHandler(new ChannelInitializer<SocketChannel>() {
                 @Override
                 protected void initChannel(SocketChannel ch) {
+                    if (congestion != null) {
+                        TcpCongestion.apply(ch, congestion);
+                    }
                     PduDecoder decoder = new PduDecoder(PduDecoder.Role.TARGET, settings.maxReceivedPdu());
                     ch.pipeline().addLast("pdu-decoder", decoder);
                     ch.pipeline().addLast("queue-pair", new TcpQueuePair(NvmeofTarget.this, port, decoder));
@@ -106,7 +129,8 @@ public final class NvmeofTarget implements DiscoveryLogSource, AutoCloseable {
             }
             listeners.add(bound.channel());
         }
-        LOG.info("NVMe/TCP target listening on {} ({} transport)", boundAddresses(), loops.transportName());
+        LOG.info("NVMe/TCP target listening on {} ({} transport, TCP congestion control {})", boundAddresses(),
+                loops.transportName(), congestion != null ? congestion : TcpCongestion.systemDefault() + " (the system's)");
     }
 
     /** The bound address of each port, in port order (ephemeral ports resolved). */

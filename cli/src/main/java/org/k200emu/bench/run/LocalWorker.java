@@ -75,13 +75,13 @@ final class LocalWorker extends Worker implements BdevCompletion {
     }
 
     @Override
-    void submit(int slot) {
+    void submit(int slot, long now) {
         int blocks = pattern.ioBlocks();
         BdevOp op = slotReads[slot] ? BdevOp.READ : BdevOp.WRITE;
         if (slotReads[slot]) {
             buffers[slot].setIndex(0, 0);
         }
-        submitted[slot] = System.nanoTime();
+        submitted[slot] = now;
         bdev.submit(ios[slot].prepare(op, slotLba[slot], blocks, buffers[slot], Runnable::run, this, null));
     }
 

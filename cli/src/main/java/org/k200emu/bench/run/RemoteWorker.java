@@ -53,7 +53,7 @@ final class RemoteWorker extends Worker implements HostCompletion {
     }
 
     @Override
-    void submit(int slot) {
+    void submit(int slot, long now) {
         HostCommand c = commandOfSlot[slot];
         if (c == null) {
             c = queue.acquire();
@@ -71,7 +71,7 @@ final class RemoteWorker extends Worker implements HostCompletion {
             c.write(nsid, slotLba[slot], blocks, buffers[slot]);
         }
         c.protectionInformation(piType);
-        queue.submit(c);
+        queue.submit(c, now);
     }
 
     @Override

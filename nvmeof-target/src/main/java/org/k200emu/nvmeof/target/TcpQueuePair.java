@@ -88,6 +88,8 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
     /** The host disabled SQ flow control (Connect CATTR bit 2): reads may end with C2HData SUCCESS. */
     private boolean sqFlowDisabled;
 
+    /** A command arrived in the current read batch (keep-alive activity to record). */
+    private boolean activitySeen;
     /** Commands handed to the controller and not yet completed. */
     private int inFlight;
     /** Of those, Asynchronous Event Requests (they stay outstanding by design). */
@@ -166,6 +168,10 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (activitySeen && controller != null) {
+            activitySeen = false;
+            controller.touch(System.nanoTime());
+        }
         writer.readComplete();
     }
 
@@ -208,7 +214,8 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
         NvmeRequest req = cmd.request;
         req.sqe().setBytes(0, pdu, Pdu.CapsuleCmd.sqeIndex(pdu), Pdu.CapsuleCmd.SQE_LENGTH);
         req.qid(qid).allocator(ctx.alloc()).data(null).transferLength(0);
-        controller.touch(System.nanoTime());
+        // Keep-alive activity, stamped once per read batch (channelReadComplete), not per command.
+        activitySeen = true;
         if (digestFailed) {
             finish(cmd, NvmeStatus.TRANSIENT_TRANSPORT_ERROR);
             return;

@@ -74,7 +74,8 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
 
     @Option(names = "--tcp-congestion", paramLabel = "NAME",
             description = "TCP congestion control of the card's NVMe/TCP connections, such as cubic or bbr"
-                    + " (default: the system's). On loopback bbr's pacing costs a third of the bandwidth.")
+                    + " (default: as configured in clusters.tcpCongestion, else the system's). On loopback bbr's pacing"
+                    + " costs a third of the bandwidth.")
     String tcpCongestion;
 
     @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",

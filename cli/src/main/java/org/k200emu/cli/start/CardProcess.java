@@ -87,12 +87,15 @@ public final class CardProcess implements AutoCloseable {
             }
             LOG.info("{} host threads pinned to CPUs {}", threads, org.k200emu.cluster.affinity.CpuList.parse(cpus));
         }
+        String congestion = overrides.tcpCongestion() != null ? overrides.tcpCongestion()
+                : config.clusters().tcpCongestion();
         HostTransport initiator = HostTransport.on(loops);
         try {
-            initiator.tcpCongestion(overrides.tcpCongestion());
+            initiator.tcpCongestion(congestion);
         } catch (IllegalArgumentException e) {
             loops.close();
-            throw new org.k200emu.card.config.ConfigException("--tcp-congestion", e.getMessage());
+            throw new org.k200emu.card.config.ConfigException(
+                    overrides.tcpCongestion() != null ? "--tcp-congestion" : "clusters.tcpCongestion", e.getMessage());
         }
         RemoteAttachments remotes = new RemoteAttachments(initiator, threads);
         BdevRegistry bdevs = null;
@@ -105,14 +108,14 @@ public final class CardProcess implements AutoCloseable {
             List<Subsystem> hostSide = subsystems(config.subsystemsOn(CardConfig.HOST_SIDE), bdevs);
             TcpTransportSettings settings = TcpTransportSettings.defaults();
             target = new NvmeofTarget(loops, settings, fabricSide, fabricPorts(config, overrides));
-            target.tcpCongestion(overrides.tcpCongestion());
+            target.tcpCongestion(congestion);
             target.start();
             if (config.mode().equals(CardConfig.COPROCESSOR)) {
                 CardConfig.PortConfig h = config.hostPort();
                 int port = overrides.hostPort() != null ? overrides.hostPort() : h.port();
                 hostTarget = new NvmeofTarget(loops, settings, hostSide, List.of(new TargetPort(1, h.address(), port,
                         true)));
-                hostTarget.tcpCongestion(overrides.tcpCongestion());
+                hostTarget.tcpCongestion(congestion);
                 hostTarget.start();
             }
             List<Subsystem> all = new ArrayList<>(fabricSide);

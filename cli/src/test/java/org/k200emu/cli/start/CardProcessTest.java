@@ -158,6 +158,17 @@ class CardProcessTest {
     }
 
     @Test
+    void aCongestionControlTheKernelLacksFailsAndLeavesNothingRunning() throws InterruptedException {
+        CardConfig config = CardConfig.parse("clusters: {hostThreads: 2, tcpCongestion: nosuchcc}\n"
+                + "ports: [{address: 127.0.0.1, port: 0}]\ndiscoveryPort: -1", CardConfig.Format.YAML);
+        assertThatThrownBy(() -> CardProcess.start(config, new StartOverrides(LOCALHOST, 0, -1, 2)).close())
+                .isInstanceOf(org.k200emu.card.config.ConfigException.class)
+                .hasMessageContaining("clusters.tcpCongestion").hasMessageContaining("'nosuchcc' is not available");
+
+        assertThat(hostThreadsAfterJoin()).as("host threads after the failed start").isEmpty();
+    }
+
+    @Test
     void aCpuOutsideTheProcessFailsAndLeavesNothingRunning() throws InterruptedException {
         int absent = org.k200emu.cluster.affinity.CpuAffinity.currentThreadCpus().length() + 64;
         assertThatThrownBy(() -> CardProcess.start(CardConfig.embeddedDefault(),

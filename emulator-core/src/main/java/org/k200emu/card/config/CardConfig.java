@@ -63,16 +63,21 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
     public static final long MAX_DDR = 32L << 30;
     private static final String DEFAULT_RESOURCE = "org/k200emu/card/config/default-card.yaml";
 
-    /** The MPPA's shape and how its cores are run on the host. */
     /**
      * The simulated MPPA and the host threads that run it; {@code cpus} (null: not pinned) lists
-     * the host CPUs the threads are pinned to, in {@code taskset -c} syntax.
+     * the host CPUs the threads are pinned to, in {@code taskset -c} syntax; {@code tcpCongestion}
+     * (null: the system's) is the TCP congestion control of the card's NVMe/TCP connections.
      */
     public record Clusters(int count, int coresPerCluster, int controlPlaneClusters, int hostThreads, String idle,
-                           String transport, String cpus) {
+                           String transport, String cpus, String tcpCongestion) {
         public Clusters(int count, int coresPerCluster, int controlPlaneClusters, int hostThreads, String idle,
                         String transport) {
-            this(count, coresPerCluster, controlPlaneClusters, hostThreads, idle, transport, null);
+            this(count, coresPerCluster, controlPlaneClusters, hostThreads, idle, transport, null, null);
+        }
+
+        public Clusters(int count, int coresPerCluster, int controlPlaneClusters, int hostThreads, String idle,
+                        String transport, String cpus) {
+            this(count, coresPerCluster, controlPlaneClusters, hostThreads, idle, transport, cpus, null);
         }
     }
 

@@ -209,7 +209,8 @@ final class ConfigReader {
         if (!n.present()) {
             return new Clusters(5, 16, 1, 0, "block", "auto");
         }
-        n.allowOnly("count", "coresPerCluster", "controlPlaneClusters", "hostThreads", "idle", "transport", "cpus");
+        n.allowOnly("count", "coresPerCluster", "controlPlaneClusters", "hostThreads", "idle", "transport", "cpus",
+                "tcpCongestion");
         int count = n.field("count").integer(5, 2, 16);
         int cores = n.field("coresPerCluster").integer(16, 1, 16);
         int control = n.field("controlPlaneClusters").integer(1, 1, count - 1);
@@ -223,7 +224,13 @@ final class ConfigReader {
         if (!Set.of("auto", "epoll", "io_uring", "nio").contains(transport)) {
             throw n.field("transport").error("must be auto, epoll, io_uring or nio, not '" + transport + "'");
         }
-        return new Clusters(count, cores, control, threads, idle, transport, cpus(n.field("cpus")));
+        String congestion = n.field("tcpCongestion").text(null);
+        // Whether the kernel has it is checked when the card starts; here only that it is a name.
+        if (congestion != null && !congestion.matches("[a-z0-9_]{1,15}")) {
+            throw n.field("tcpCongestion").error("must be a congestion control name such as cubic, not '"
+                    + congestion + "'");
+        }
+        return new Clusters(count, cores, control, threads, idle, transport, cpus(n.field("cpus")), congestion);
     }
 
     /** A CPU list such as {@code 0-3,6} (a bare number is one CPU), checked for syntax here. */

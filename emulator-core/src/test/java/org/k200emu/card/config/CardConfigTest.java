@@ -178,6 +178,14 @@ class CardConfigTest {
     }
 
     @Test
+    void clusterTcpCongestionIsANameOrTheSystems() {
+        assertThat(CardConfig.parse("clusters: {tcpCongestion: cubic}\nports: [{}]", Format.YAML).clusters()
+                .tcpCongestion()).isEqualTo("cubic");
+        assertThat(CardConfig.parse("clusters: {hostThreads: 2}\nports: [{}]", Format.YAML).clusters().tcpCongestion())
+                .isNull();
+    }
+
+    @Test
     void clusterCpusAreATasksetList() {
         assertThat(CardConfig.parse("clusters: {cpus: 1}\nports: [{}]", Format.YAML).clusters().cpus()).isEqualTo("1");
         assertThat(CardConfig.parse("clusters: {cpus: '0, 1,2,5'}\nports: [{}]", Format.YAML).clusters().cpus())
@@ -329,6 +337,8 @@ class CardConfigTest {
                 bad("clusters not a mapping", "clusters: 5", "clusters", "must be a mapping"),
                 bad("one cluster", "clusters: {count: 1}", "clusters.count", "must be within 2..16, not 1"),
                 bad("cpus backwards", "clusters: {cpus: '3-1'}", "clusters.cpus", "CPU range '3-1' runs backwards"),
+                bad("congestion not a name", "clusters: {tcpCongestion: 'Cubic!'}", "clusters.tcpCongestion",
+                        "must be a congestion control name such as cubic, not 'Cubic!'"),
                 bad("cpus as a list", "clusters: {cpus: [0, 1]}", "clusters.cpus", "must be a CPU list such as 0-3,6"),
                 bad("cpus twice", "clusters: {cpus: '0,0'}", "clusters.cpus", "CPU 0 is listed twice"),
                 bad("17 clusters", "clusters: {count: 17}", "clusters.count", "must be within 2..16, not 17"),
@@ -343,7 +353,7 @@ class CardConfigTest {
                         "must be block or spin, not 'sleep'"),
                 bad("idle a number", "clusters: {idle: 3}", "clusters.idle", "must be text"),
                 bad("unknown clusters key", "clusters: {cores: 16}", "clusters.cores",
-                        "unknown field (allowed: count, coresPerCluster, controlPlaneClusters, hostThreads, idle, transport, cpus)"),
+                        "unknown field (allowed: count, coresPerCluster, controlPlaneClusters, hostThreads, idle, transport, cpus, tcpCongestion)"),
                 // bdevs
                 bad("bdevs not a list", "bdevs: {name: m0}", "bdevs", "must be a list"),
                 bad("bdev not a mapping", "bdevs: [m0]", "bdevs[0]", "must be a mapping"),

@@ -258,22 +258,7 @@ class TargetLoopbackTest {
             a.enable();
             try (TestHost io = TestHost.open(address)) {
                 io.connect(NQN, 1, cntlid, 64, 0);
-                ByteBuffer sqe = TestHost.rw(0x01, 1, 0, 32);
-                sqe.putShort(2, (short) 77);
-                sqe.putInt(32, 16384);
-                sqe.put(39, (byte) 0x5A);
-                ByteBuf capsule = Unpooled.buffer();
-                PduEncoder.writeCapsuleCmd(capsule, Unpooled.wrappedBuffer(sqe.array()), null, false, false);
-                io.send(capsule);
-                ByteBuf r2t = io.readPdu();
-                int ttag;
-                try {
-                    assertThat(Pdu.type(r2t)).isEqualTo(PduType.R2T);
-                    assertThat(Pdu.R2T.cccid(r2t)).isEqualTo(77);
-                    ttag = Pdu.R2T.ttag(r2t);
-                } finally {
-                    r2t.release();
-                }
+                int ttag = writeAwaitingR2T(io, 77, 0, false);
                 ByteBuf data = Unpooled.buffer();
                 PduEncoder.writeH2CDataHeader(data, 77, ttag + 5, 0, 4096, false, false, false);
                 data.writeZero(4096);
@@ -305,21 +290,7 @@ class TargetLoopbackTest {
             a.enable();
             try (TestHost io = TestHost.open(address, true, true)) {
                 io.connect(NQN, 1, cntlid, 64, 0);
-                ByteBuffer sqe = TestHost.rw(0x01, 1, 64, 32);
-                sqe.putShort(2, (short) 21);
-                sqe.putInt(32, 16384);
-                sqe.put(39, (byte) 0x5A);
-                ByteBuf capsule = Unpooled.buffer();
-                PduEncoder.writeCapsuleCmd(capsule, Unpooled.wrappedBuffer(sqe.array()), null, true, true);
-                io.send(capsule);
-                ByteBuf r2t = io.readPdu();
-                int ttag;
-                try {
-                    assertThat(Pdu.type(r2t)).isEqualTo(PduType.R2T);
-                    ttag = Pdu.R2T.ttag(r2t);
-                } finally {
-                    r2t.release();
-                }
+                int ttag = writeAwaitingR2T(io, 21, 64, true);
                 byte[] payload = Bytes.random(11, 16384);
                 ByteBuf pdu = Unpooled.buffer();
                 PduEncoder.writeH2CDataHeader(pdu, 21, ttag, 0, payload.length, true, true, true);
@@ -391,6 +362,28 @@ class TargetLoopbackTest {
         try (TestHost h = admin(TestHost.open(address), NQN, 300)) {
             assertThat(target.sessionCount()).isEqualTo(1);
             assertThat(h.closedByPeer()).as("closed after the keep-alive timeout").isTrue();
+        }
+    }
+
+    /**
+     * Sends a 16 KiB write (command {@code cid}, 32 blocks from {@code slba}) whose data goes by
+     * R2T, reads the R2T and returns its transfer tag.
+     */
+    private static int writeAwaitingR2T(TestHost io, int cid, long slba, boolean digests) throws IOException {
+        ByteBuffer sqe = TestHost.rw(0x01, 1, slba, 32);
+        sqe.putShort(2, (short) cid);
+        sqe.putInt(32, 16384);
+        sqe.put(39, (byte) 0x5A);
+        ByteBuf capsule = Unpooled.buffer();
+        PduEncoder.writeCapsuleCmd(capsule, Unpooled.wrappedBuffer(sqe.array()), null, digests, digests);
+        io.send(capsule);
+        ByteBuf r2t = io.readPdu();
+        try {
+            assertThat(Pdu.type(r2t)).isEqualTo(PduType.R2T);
+            assertThat(Pdu.R2T.cccid(r2t)).isEqualTo(cid);
+            return Pdu.R2T.ttag(r2t);
+        } finally {
+            r2t.release();
         }
     }
 

@@ -78,13 +78,7 @@ public final class HostTransport implements AutoCloseable {
      *                                  cannot set it (NIO)
      */
     public void tcpCongestion(String name) {
-        if (name != null) {
-            org.k200emu.nvmeof.tcp.TcpCongestion.check(name);
-            if (channelClass == NioSocketChannel.class) {
-                throw new IllegalArgumentException("setting the TCP congestion control needs the epoll transport");
-            }
-        }
-        this.congestion = name;
+        this.congestion = name == null ? null : org.k200emu.nvmeof.tcp.TcpCongestion.check(name, channelClass);
     }
 
     /** The TCP congestion control the connections ask for, or null for the system's. */

@@ -89,14 +89,7 @@ public final class NvmeofTarget implements DiscoveryLogSource, AutoCloseable {
      *                                  transport cannot set it (NIO)
      */
     public void tcpCongestion(String name) {
-        if (name != null) {
-            TcpCongestion.check(name);
-            if ("nio".equals(loops.transportName())) {
-                throw new IllegalArgumentException("setting the TCP congestion control needs the epoll or io_uring"
-                        + " transport, not nio");
-            }
-        }
-        this.congestion = name;
+        this.congestion = name == null ? null : TcpCongestion.check(name, loops.socketChannelClass());
     }
 
     /** Binds every port; if one fails, closes those already bound and throws. */

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.unix.RawUnixChannelOption;
+import io.netty.channel.unix.UnixChannel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -65,6 +66,21 @@ public final class TcpCongestion {
         if (!channel.config().setOption(OPTION, value(name))) {
             throw new ChannelException("cannot set the TCP congestion control on " + channel.getClass().getSimpleName());
         }
+    }
+
+    /**
+     * {@link #check} plus the transport: sockets of {@code channelClass} must take raw socket
+     * options (epoll, io_uring), which NIO's do not.
+     *
+     * @throws IllegalArgumentException when either is not so
+     */
+    public static String check(String name, Class<? extends Channel> channelClass) {
+        check(name);
+        if (!UnixChannel.class.isAssignableFrom(channelClass)) {
+            throw new IllegalArgumentException("setting the TCP congestion control needs the epoll or io_uring"
+                    + " transport, not " + channelClass.getSimpleName());
+        }
+        return name;
     }
 
     /** The option's value for {@code name}: the name, NUL-padded to the kernel's limit. */

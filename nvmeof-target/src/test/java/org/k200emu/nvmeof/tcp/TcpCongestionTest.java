@@ -13,6 +13,7 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -44,6 +45,9 @@ class TcpCongestionTest {
                 .hasMessageContaining("'nosuchcc' is not available").hasMessageContaining(system);
         assertThatThrownBy(() -> TcpCongestion.check("")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> TcpCongestion.check("a-name-far-too-long")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(TcpCongestion.check(system, EpollSocketChannel.class)).isEqualTo(system);
+        assertThatThrownBy(() -> TcpCongestion.check(system, NioSocketChannel.class))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs the epoll or io_uring transport");
         assertThat(TcpCongestion.value("reno").remaining()).isEqualTo(16);
         assertThat(name(TcpCongestion.value("reno"))).isEqualTo("reno");
     }

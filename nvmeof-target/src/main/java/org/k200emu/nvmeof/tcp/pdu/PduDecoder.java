@@ -490,11 +490,11 @@ public final class PduDecoder extends ChannelInboundHandlerAdapter {
         int r = in.readerIndex();
         int type = in.getUnsignedByte(r);
         boolean ddgstf = !PduType.isConnectionSetup(type) && !PduType.isTermReq(type)
-                && (in.getUnsignedByte(r + 1) & PduFlags.DDGSTF) != 0;
+                && (in.getUnsignedByte(r + FEI_FLAGS) & PduFlags.DDGSTF) != 0;
         int computedData = 0;
         int receivedData = 0;
         if (ddgstf) {
-            computedData = Crc32c.compute(in, r + in.getUnsignedByte(r + 3), dataLength);
+            computedData = Crc32c.compute(in, r + in.getUnsignedByte(r + FEI_PDO), dataLength);
             receivedData = in.getIntLE(r + pduLength - DIGEST);
         }
         ByteBuf frame = in.readRetainedSlice(pduLength);

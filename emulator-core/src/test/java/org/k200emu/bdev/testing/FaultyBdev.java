@@ -237,35 +237,41 @@ public final class FaultyBdev implements Bdev {
 
     /** Stops holding and gives every held I/O to the wrapped bdev, each from its own home core. */
     public void releaseHeld() {
-        holdWhen = NONE;
-        BdevIo io;
-        while ((io = held.poll()) != null) {
-            BdevIo go = io;
-            go.core().execute(() -> forward(go));
+        for (BdevIo io : stopHolding()) {
+            io.core().execute(() -> forward(io));
         }
     }
 
     /** Stops holding and gives every held I/O to the wrapped bdev now, in order, from this thread. */
     public void forwardHeld() {
-        holdWhen = NONE;
-        List<BdevIo> list = new ArrayList<>();
-        for (BdevIo io; (io = held.poll()) != null; ) {
-            list.add(io);
-        }
-        list.forEach(this::forward);
+        stopHolding().forEach(this::forward);
     }
 
     /** Stops holding; every held I/O completes with {@code status} on its core, never applied. */
     public void completeHeld(int status) {
-        holdWhen = NONE;
-        for (BdevIo io; (io = held.poll()) != null; ) {
-            BdevIo go = io;
+        for (BdevIo io : stopHolding()) {
             if (worker == null) {
-                go.core().execute(() -> go.complete(status));
+                io.core().execute(() -> io.complete(status));
             } else {
-                complete(go, status);
+                complete(io, status);
             }
         }
+    }
+
+    /**
+     * Turns holding off and takes every held I/O, in order. Under the same lock as {@link #submit}'s
+     * decision to hold, so an I/O being held while the test releases is either taken here or not
+     * held at all (it was once left held for good: a write then never completed).
+     */
+    private List<BdevIo> stopHolding() {
+        List<BdevIo> list = new ArrayList<>();
+        synchronized (held) {
+            holdWhen = NONE;
+            for (BdevIo io; (io = held.poll()) != null; ) {
+                list.add(io);
+            }
+        }
+        return list;
     }
 
     // ---- what it saw
@@ -375,10 +381,12 @@ public final class FaultyBdev implements Bdev {
             complete(io, status);
             return;
         }
-        if (holdWhen.test(io)) {
-            held.add(io);
-            heldLatch.countDown();
-            return;
+        synchronized (held) {
+            if (holdWhen.test(io)) {
+                held.add(io);
+                heldLatch.countDown();
+                return;
+            }
         }
         if (loseCompletionWhen.test(io)) {
             dropped.incrementAndGet();

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.k200emu.nvme.NvmeStatus;
 import org.k200emu.nvmeof.tcp.BatchedWriter;
+import org.k200emu.nvmeof.tcp.pdu.Crc32c;
 import org.k200emu.nvmeof.tcp.pdu.Pdu;
 import org.k200emu.nvmeof.tcp.pdu.PduDataDigestError;
 import org.k200emu.nvmeof.tcp.pdu.PduDecoder;
@@ -188,24 +189,19 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
         sqe.setMediumLE(36, 0);
         sqe.setByte(39, inCapsule ? SGL_IN_CAPSULE : SGL_TRANSPORT);
         int dataLength = inCapsule ? writeLength : 0;
-        ByteBuf header = ctx.alloc().directBuffer(PduType.CAPSULE_CMD_HLEN + PduFlags.DIGEST_LENGTH);
+        ByteBuf header = writer.beginSmall(PduType.CAPSULE_CMD_HLEN + PduFlags.DIGEST_LENGTH);
         PduEncoder.writeCapsuleCmdHeader(header, sqe, dataLength, headerDigest, dataDigest);
-        write(header);
+        writer.endSmall();
         if (inCapsule) {
             writeData(data, data.readerIndex(), writeLength);
         }
     }
 
-    /** Zero-copy data: a retained slice, then its digest if data digests are on. */
+    /** Zero-copy data: a range of the command's buffer, then its digest if data digests are on. */
     private void writeData(ByteBuf data, int index, int length) {
-        ByteBuf slice = data.retainedSlice(index, length);
+        writer.writeRegion(data, index, length);
         if (dataDigest) {
-            ByteBuf crc = ctx.alloc().directBuffer(PduFlags.DIGEST_LENGTH);
-            PduEncoder.writeDataDigest(crc, slice);
-            write(slice);
-            write(crc);
-        } else {
-            write(slice);
+            writer.writeDigest(Crc32c.compute(data, index, length));
         }
     }
 
@@ -431,10 +427,10 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
         int sent = 0;
         while (sent < length) {
             int n = Math.min(length - sent, maxH2CData);
-            ByteBuf header = ctx.alloc().directBuffer(PduType.SHORT_HLEN + PduFlags.DIGEST_LENGTH);
+            ByteBuf header = writer.beginSmall(PduType.SHORT_HLEN + PduFlags.DIGEST_LENGTH);
             PduEncoder.writeH2CDataHeader(header, c.cid(), ttag, offset + sent, n, sent + n == length,
                     headerDigest, dataDigest);
-            write(header);
+            writer.endSmall();
             writeData(data, data.readerIndex() + offset + sent, n);
             sent += n;
         }
@@ -470,10 +466,6 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
 
     // ---- Writes ---------------------------------------------------------------------------
 
-    private void write(ByteBuf buf) {
-        writer.write(buf);
-    }
-
     // ---- Failure --------------------------------------------------------------------------
 
     @Override
@@ -482,6 +474,7 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
             PduFormatException e = (PduFormatException) cause;
             ByteBuf out = ctx.alloc().heapBuffer(PduType.SHORT_HLEN + PduType.TERMREQ_MAX_DATA);
             PduEncoder.writeTermReq(out, PduType.H2C_TERMREQ, e);
+            writer.flushNow();
             ctx.writeAndFlush(out);
             fail("malformed PDU from the controller: " + e.getMessage());
         } else if (cause instanceof IOException) {
@@ -496,12 +489,14 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
         ByteBuf header = pdu.slice(pdu.readerIndex(), Math.min(Pdu.hlen(pdu), pdu.readableBytes()));
         ByteBuf out = ctx.alloc().heapBuffer(PduType.SHORT_HLEN + PduType.TERMREQ_MAX_DATA);
         PduEncoder.writeTermReq(out, PduType.H2C_TERMREQ, fes, fei, header);
+        writer.flushNow();
         ctx.writeAndFlush(out);
         fail(TermReqStatus.name(fes) + " at header byte " + fei + " of a " + PduType.name(Pdu.type(pdu)));
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        writer.discard();
         fail("connection closed");
         ctx.fireChannelInactive();
     }

@@ -14,6 +14,7 @@ import org.k200emu.nvme.controller.CompletionHandler;
 import org.k200emu.nvme.controller.NvmeController;
 import org.k200emu.nvme.controller.NvmeRequest;
 import org.k200emu.nvmeof.tcp.BatchedWriter;
+import org.k200emu.nvmeof.tcp.pdu.Crc32c;
 import org.k200emu.nvmeof.tcp.pdu.Pdu;
 import org.k200emu.nvmeof.tcp.pdu.PduDataDigestError;
 import org.k200emu.nvmeof.tcp.pdu.PduDecoder;
@@ -194,7 +195,7 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
         decoder.enableDigests(headerDigest, dataDigest);
         ByteBuf out = ctx.alloc().directBuffer(PduType.IC_LENGTH);
         PduEncoder.writeIcResp(out, 0, headerDigest, dataDigest, settings.maxH2CData());
-        write(out);
+        writer.write(out);
         state = State.AWAIT_CONNECT;
     }
 
@@ -291,9 +292,9 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
     private void sendR2T(TcpCommand cmd) {
         int length = Math.min(cmd.expected - cmd.received, settings.maxH2CData());
         cmd.r2tEnd = cmd.received + length;
-        ByteBuf out = ctx.alloc().directBuffer(PduType.SHORT_HLEN + PduFlags.DIGEST_LENGTH);
+        ByteBuf out = writer.beginSmall(PduType.SHORT_HLEN + PduFlags.DIGEST_LENGTH);
         PduEncoder.writeR2T(out, cmd.request.cid(), cmd.slot, cmd.received, length, headerDigest);
-        write(out);
+        writer.endSmall();
     }
 
     private void onH2CData(ByteBuf pdu, boolean digestFailed) {
@@ -474,7 +475,7 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
             }
             case FabricsCommand.DISCONNECT:
                 finish(cmd, NvmeStatus.SUCCESS);
-                ctx.flush();
+                writer.flushNow();
                 close();
                 return;
             case FabricsCommand.CONNECT:
@@ -564,29 +565,23 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
     private void sendC2HData(int cid, ByteBuf data, boolean success) {
         int length = data.readableBytes();
         boolean digest = dataDigest;
-        ByteBuf header = ctx.alloc().directBuffer(PduType.SHORT_HLEN + PduFlags.DIGEST_LENGTH);
+        ByteBuf header = writer.beginSmall(PduType.SHORT_HLEN + PduFlags.DIGEST_LENGTH);
         PduEncoder.writeC2HDataHeader(header, cid, 0, length, true, success, headerDigest, digest);
+        writer.endSmall();
         if (digest) {
-            ByteBuf crc = ctx.alloc().directBuffer(PduFlags.DIGEST_LENGTH);
-            PduEncoder.writeDataDigest(crc, data);
-            write(header);
-            write(data);
-            write(crc);
+            int crc = Crc32c.compute(data, data.readerIndex(), length);
+            writer.write(data);
+            writer.writeDigest(crc);
         } else {
-            write(header);
-            write(data);
+            writer.write(data);
         }
     }
 
     private void writeResponse(int dw0, int dw1, int cid, int status) {
-        ByteBuf out = ctx.alloc().directBuffer(PduType.SHORT_HLEN + PduFlags.DIGEST_LENGTH);
+        ByteBuf out = writer.beginSmall(PduType.SHORT_HLEN + PduFlags.DIGEST_LENGTH);
         PduEncoder.writeCapsuleResp(out, dw0, dw1, sqHead, Math.max(qid, 0), cid,
                 NvmeStatus.toCqeStatusField(status), headerDigest);
-        write(out);
-    }
-
-    private void write(ByteBuf buf) {
-        writer.write(buf);
+        writer.endSmall();
     }
 
     // ---- Errors and teardown --------------------------------------------------------------
@@ -624,11 +619,13 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
 
     private void sendAndClose(ByteBuf termReq) {
         state = State.CLOSED;
+        writer.flushNow();
         ctx.writeAndFlush(termReq).addListener(ChannelFutureListener.CLOSE);
     }
 
     private void closeAfterFlush() {
         state = State.CLOSED;
+        writer.flushNow();
         ctx.writeAndFlush(ctx.alloc().buffer(0)).addListener(ChannelFutureListener.CLOSE);
     }
 
@@ -654,6 +651,7 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         state = State.CLOSED;
+        writer.discard();
         if (slots != null) {
             // Commands still gathering write data never reached the controller: free them here.
             for (int i = 0; i < slots.size(); i++) {

@@ -8,6 +8,9 @@
 # shared machine hits every job alike), and reports each job's median round with the spread.
 # CC=name (cubic, bbr, reno...) gives the target, the initiator and iperf3 that TCP congestion
 # control instead of the system's: on loopback bbr's pacing costs a third of the bandwidth.
+# Before and after the ceiling and each job it times a cache line's round trip between the two
+# CPUs (benchmarks/CoreToCore.java): on this VM about 50 ns when the host runs the two virtual
+# CPUs near each other and about 300 ns when not, and the job's figures move with it.
 # The target (null namespace, one host thread that polls) is pinned to TARGET_CPU; `k200 bench`
 # (the k200 initiator) to HOST_CPU. The ceiling: iperf3 (bandwidth) and sockperf ping-pong
 # (latency, both sides polling) between the same two CPUs. Writes docs/benchmarks/<UTC time>/ with one JSON per job,
@@ -42,7 +45,14 @@ done
 mvn -B -q -o -DskipTests package 2>/dev/null || mvn -B -q -DskipTests package
 mkdir -p "$OUT"
 
+# The cache line's round trip between the two CPUs, in ns (benchmarks/CoreToCore.java): on a VM
+# it tells whether the host put the two virtual CPUs near each other, which moves every figure.
+core_to_core() {
+  taskset -c "$TARGET_CPU,$HOST_CPU" java benchmarks/CoreToCore.java 2>/dev/null || echo nan
+}
+
 echo "== loopback ceiling (CPU $TARGET_CPU <-> CPU $HOST_CPU)"
+core_to_core > "$OUT/c2c-ceiling-before.txt"
 # One stream with iperf3's default 128 KiB writes, and one with 1 MiB writes (its largest): the
 # target's flushes at 128 KiB are writev calls of up to 2 MiB, and the write size moves the ceiling.
 for len in 128K 1M; do
@@ -59,6 +69,7 @@ taskset -c "$HOST_CPU" sockperf pp --tcp -i 127.0.0.1 -p 11111 -m 64 -t "$RUNTIM
   --timeout 0 > "$OUT/sockperf.txt" 2>&1 || true
 kill $SP 2>/dev/null || true
 wait 2>/dev/null || true
+core_to_core > "$OUT/c2c-ceiling-after.txt"
 
 # name rw bs iodepth numjobs
 JOBS=(
@@ -91,6 +102,7 @@ for j in "${JOBS[@]}"; do
   read -r name rw bs depth jobs <<< "$j"
   [ "$ROUNDS" = 1 ] || name="$name-r$round"
   echo "== $name"
+  core_to_core > "$OUT/c2c-$name-before.txt"
   taskset -c "$TARGET_CPU" "${JAVA[@]}" -jar "$JAR" start -c benchmarks/null-target.yaml --cpus "$TARGET_CPU" "${CC_K200[@]}" \
     > "$OUT/target-$name.log" 2>&1 &
   TGT=$!
@@ -105,6 +117,7 @@ for j in "${JOBS[@]}"; do
   wait $BENCH
   kill -TERM $TGT
   wait $TGT || true
+  core_to_core > "$OUT/c2c-$name-after.txt"
 done
 done
 
@@ -145,7 +158,10 @@ def job(name):
     steady = ((s1["hostThreadsAllocatedBytes"] - s0["hostThreadsAllocatedBytes"])
               / max(1, s1["ioCommands"] - s0["ioCommands"]))
     bs = 4096 if "4k" in name else 131072
-    return {"job": name, "iops": r["iops"], "mbps": r["mbps"],
+    def c2c(when):
+        path = f"{out}/c2c-{name}-{when}.txt"
+        return float(open(path).read()) if os.path.exists(path) else float("nan")
+    return {"job": name, "core_to_core_ns": [c2c("before"), c2c("after")], "iops": r["iops"], "mbps": r["mbps"],
             "lat_mean_us": r["latency"]["meanUs"], "lat_p99_us": r["latency"]["p99Us"],
             "lat_p999_us": r["latency"]["p999Us"], "errors": r["errors"],
             "ratio_to_ceiling": r["mbps"] / ceiling_mbps,
@@ -165,6 +181,7 @@ for name in ["randread-4k-qd32", "randwrite-4k-qd32", "randread-4k-qd128x4", "re
     median = dict(sorted(runs, key=key)[(rounds - 1) // 2])
     median["job"] = name
     median["rounds"] = {"iops": [x["iops"] for x in runs], "lat_mean_us": [x["lat_mean_us"] for x in runs],
+                        "core_to_core_ns": [x["core_to_core_ns"] for x in runs],
                         "errors": sum(x["errors"] for x in runs)}
     # The best round: what the code does when the shared machine leaves it alone.
     median["best"] = max(runs, key=key)
@@ -180,6 +197,7 @@ if m:
 summary = {"date": datetime.datetime.utcnow().isoformat() + "Z", "runtime_s": int(runtime), "memory": memory,
            "machine": {"cpus": os.cpu_count(), "kernel": platform.release(), "python_platform": platform.platform()},
            "rounds": rounds, "tcp_congestion": cc,
+           "core_to_core_ns_around_ceiling": [float(open(f"{out}/c2c-ceiling-{w}.txt").read()) for w in ("before", "after")],
            "loopback": {"iperf3_mbps": ceiling_mbps, "iperf3_mbps_by_write_size": iperf, "sockperf_rtt_us": rtt},
            "jobs": rows}
 json.dump(summary, open(f"{out}/summary.json", "w"), indent=2)
@@ -187,7 +205,9 @@ print()
 print(f"TCP congestion control: {cc}")
 print(f"loopback ceiling: iperf3 {ceiling_mbps:.0f} MB/s (one stream: {iperf['128K']:.0f} with 128 KiB writes,"
       f" {iperf['1M']:.0f} with 1 MiB); sockperf round trip mean {rtt['mean']:.1f} us,"
-      f" p99 {rtt['p99']:.1f} us, p99.9 {rtt['p99.9']:.1f} us")
+      f" p99 {rtt['p99']:.1f} us, p99.9 {rtt['p99.9']:.1f} us"
+      + "; the CPUs' cache-line round trip before/after: "
+      + "/".join(f"{x:.0f}" for x in summary["core_to_core_ns_around_ceiling"]) + " ns")
 print(f"{'job':22} {'IOPS':>10} {'MB/s':>9} {'of ceiling':>10} {'mean us':>8} {'p99 us':>8} {'p99.9 us':>9}"
       f" {'B/IO tgt':>9} {'steady':>7} {'B/IO ini':>9}")
 for r in rows:
@@ -196,14 +216,20 @@ for r in rows:
     print(f"{r['job']:22} {r['iops']:>10.0f} {r['mbps']:>9.1f} {r['ratio_to_ceiling']:>10.2f} "
           f"{r['lat_mean_us']:>8.1f} {r['lat_p99_us']:>8.1f} {r['lat_p999_us']:>9.1f} {alloc:>9}"
           f" {r['target_steady_alloc_bytes_per_io']:>7.1f} {ini:>9}")
+if rounds == 1:
+    print("the CPUs' cache-line round trip before/after each job, ns: "
+          + ", ".join(f"{r['job']} {r['core_to_core_ns'][0]:.0f}/{r['core_to_core_ns'][1]:.0f}" for r in rows))
 if rounds > 1:
-    print(f"each job: the median of {rounds} rounds; every round's IOPS (QD1: mean us):")
+    print(f"each job: the median of {rounds} rounds; every round's IOPS (QD1: mean us), with the CPUs'"
+          f" cache-line round trip in ns before/after it:")
     for r in rows:
         figures = r["rounds"]["lat_mean_us"] if r["job"].endswith("qd1") else r["rounds"]["iops"]
         b = r["best"]
         best = f"{b['lat_mean_us']:.1f} us" if r["job"].endswith("qd1") else f"{b['iops'] / 1000:.0f}k IOPS, {b['mbps']:.0f} MB/s"
-        print(f"  {r['job']:22} " + " ".join(f"{x:.1f}" if r["job"].endswith("qd1") else f"{x / 1000:.0f}k"
-                                               for x in figures) + f"  errors {r['rounds']['errors']}; best {best}")
+        print(f"  {r['job']:22} " + " ".join((f"{x:.1f}" if r["job"].endswith("qd1") else f"{x / 1000:.0f}k")
+                                               + f"({c[0]:.0f}/{c[1]:.0f})"
+                                               for x, c in zip(figures, r["rounds"]["core_to_core_ns"]))
+              + f"  errors {r['rounds']['errors']}; best {best}")
 print("B/IO: heap bytes allocated per I/O command; tgt: the target over its whole life (start-up and"
       " connection set-up included), steady: the target within the measured window, ini: the initiator's")
 qd1 = rows[-1]

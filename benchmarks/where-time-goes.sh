@@ -5,6 +5,7 @@
 # Not a test: run it by hand on an otherwise quiet machine.
 #
 #   benchmarks/where-time-goes.sh [JOB...]   (RUNTIME=10 RAMP=2 CC=cubic TARGET_CPU=0 HOST_CPU=1)
+#   benchmarks/where-time-goes.sh --report DIR   (the report again, from a directory it wrote)
 #
 # JOB is name:rw:bs:iodepth, default randread-4k-qd32:randread:4k:32 and
 # randwrite-4k-qd32:randwrite:4k:32. For each side, the share of its core's samples and the
@@ -28,50 +29,12 @@ OUT=docs/benchmarks/where-$(date -u +%Y%m%d-%H%M%S)
 # Frame pointers and a symbol map at exit, so that perf can walk and name the JIT's frames.
 JAVA=(java -Xms512m -Xmx512m -XX:+UseParallelGC -XX:+AlwaysPreTouch -XX:+PreserveFramePointer
       -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit)
-JOBS=("$@")
-[ ${#JOBS[@]} -gt 0 ] || JOBS=(randread-4k-qd32:randread:4k:32 randwrite-4k-qd32:randwrite:4k:32)
-for j in "${JOBS[@]}"; do
-  [[ "$j" =~ ^[a-z0-9-]+:[a-z]+:[0-9]+[kKmM]?:[0-9]+$ ]] || { echo "bad job '$j': want name:rw:bs:iodepth" >&2; exit 2; }
-done
-for tool in perf taskset python3; do
-  if ! command -v $tool >/dev/null; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q linux-perf util-linux >/dev/null
-    else
-      echo "need $tool (Debian package: linux-perf)" >&2; exit 1
-    fi
-  fi
-done
-mvn -B -q -o -DskipTests package 2>/dev/null || mvn -B -q -DskipTests package
-mkdir -p "$OUT"
-WINDOW=$((RUNTIME - 4))
-
-for j in "${JOBS[@]}"; do
-  IFS=: read -r name rw bs depth <<< "$j"
-  echo "== $name"
-  taskset -c "$TARGET_CPU" "${JAVA[@]}" -jar "$JAR" start -c benchmarks/null-target.yaml --cpus "$TARGET_CPU" \
-    --management-port -1 --tcp-congestion "$CC" > "$OUT/target-$name.log" 2>&1 &
-  TGT=$!
-  for i in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/4420) 2>/dev/null && break; sleep 0.2; done
-  taskset -c "$HOST_CPU" "${JAVA[@]}" -jar "$JAR" bench --name "$name" --target 127.0.0.1:4420 --subnqn "$NQN" \
-    --rw "$rw" --bs "$bs" --iodepth "$depth" --runtime "$RUNTIME" --ramp_time "$RAMP" --io-threads 1 \
-    --cpus "$HOST_CPU" --tcp-congestion "$CC" -q -o "$OUT" --base "$name" > "$OUT/bench-$name.txt" 2>&1 &
-  BENCH=$!
-  # The middle of the measured window: 2 s after the ramp, 2 s before the end.
-  sleep $((RAMP + 2))
-  perf record -q -F 999 -g -C "$TARGET_CPU,$HOST_CPU" -o "$OUT/perf-$name.data" -- sleep "$WINDOW" >/dev/null 2>&1
-  wait $BENCH
-  kill -TERM $TGT
-  wait $TGT || true
-  # The symbol maps are written at exit, so perf script runs after both processes ended.
-  perf script -i "$OUT/perf-$name.data" -F pid,cpu,ip,sym,dso 2>/dev/null | gzip > "$OUT/samples-$name.txt.gz"
-  rm -f "$OUT/perf-$name.data"
-  echo "$name $TGT $BENCH" >> "$OUT/jobs.txt"
-done
-
-python3 - "$OUT" "$WINDOW" "$TARGET_CPU" "$HOST_CPU" <<'PY'
-import collections, gzip, json, sys
-out, window, tcpu, hcpu = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+# The report, from a directory this script wrote (run alone with --report DIR).
+report() {
+python3 - "$1" <<'PY'
+import collections, gzip, json, os, sys
+out = sys.argv[1]
+window, tcpu, hcpu = (int(x) for x in open(f"{out}/params.txt").read().split())
 HZ = 999
 CATS = ["send", "send_copy", "receive", "receive_copy", "wait", "kernel_other", "java", "jvm", "libc",
         "other_processes"]
@@ -85,7 +48,8 @@ def samples(path):
             if head:
                 yield head[0], head[1], frames
             head, frames = None, []
-        elif not line.startswith((" ", "\t")):
+        elif not line.startswith("\t"):
+            # A sample's first line (its PID right-aligned, so it may start with spaces).
             pid, cpu = line.split()[:2]
             head = (int(pid), int(cpu.strip("[]")))
         else:
@@ -142,8 +106,11 @@ for line in open(f"{out}/jobs.txt"):
             counts[side][cat] += 1
             if cat == "java":
                 methods[side][frames[0][0]] += 1
-    job = {"job": name, "iops": bench["iops"], "sides": {}}
-    print(f"\n{name}: {bench['iops'] / 1e3:.0f}k IOPS; share of each core's samples, and us per I/O")
+    c2c_path = f"{out}/c2c-{name}.txt"
+    c2c = float(open(c2c_path).read()) if os.path.exists(c2c_path) else float("nan")
+    job = {"job": name, "iops": bench["iops"], "core_to_core_ns": c2c, "sides": {}}
+    print(f"\n{name}: {bench['iops'] / 1e3:.0f}k IOPS, the CPUs' cache-line round trip {c2c:.0f} ns before it;"
+          " share of each core's samples, and us per I/O")
     print(f"{'':10}" + "".join(f"{c:>16}" for c in CATS))
     for side in sides:
         total = sum(counts[side].values()) or 1
@@ -159,4 +126,55 @@ for line in open(f"{out}/jobs.txt"):
     result["jobs"].append(job)
 json.dump(result, open(f"{out}/split.json", "w"), indent=2)
 PY
+}
+if [ "${1:-}" = --report ]; then
+  [ -f "${2:-}/params.txt" ] || { echo "usage: $0 --report DIR (a directory this script wrote)" >&2; exit 2; }
+  report "$2"
+  exit 0
+fi
+JOBS=("$@")
+[ ${#JOBS[@]} -gt 0 ] || JOBS=(randread-4k-qd32:randread:4k:32 randwrite-4k-qd32:randwrite:4k:32)
+for j in "${JOBS[@]}"; do
+  [[ "$j" =~ ^[a-z0-9-]+:[a-z]+:[0-9]+[kKmM]?:[0-9]+$ ]] || { echo "bad job '$j': want name:rw:bs:iodepth" >&2; exit 2; }
+done
+for tool in perf taskset python3; do
+  if ! command -v $tool >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q linux-perf util-linux >/dev/null
+    else
+      echo "need $tool (Debian package: linux-perf)" >&2; exit 1
+    fi
+  fi
+done
+mvn -B -q -o -DskipTests package 2>/dev/null || mvn -B -q -DskipTests package
+mkdir -p "$OUT"
+WINDOW=$((RUNTIME - 4))
+echo "$WINDOW $TARGET_CPU $HOST_CPU" > "$OUT/params.txt"
+
+for j in "${JOBS[@]}"; do
+  IFS=: read -r name rw bs depth <<< "$j"
+  echo "== $name"
+  # The cache line's round trip between the CPUs (see benchmarks/CoreToCore.java), before the job.
+  taskset -c "$TARGET_CPU,$HOST_CPU" java benchmarks/CoreToCore.java > "$OUT/c2c-$name.txt" 2>/dev/null || echo nan > "$OUT/c2c-$name.txt"
+  taskset -c "$TARGET_CPU" "${JAVA[@]}" -jar "$JAR" start -c benchmarks/null-target.yaml --cpus "$TARGET_CPU" \
+    --management-port -1 --tcp-congestion "$CC" > "$OUT/target-$name.log" 2>&1 &
+  TGT=$!
+  for i in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/4420) 2>/dev/null && break; sleep 0.2; done
+  taskset -c "$HOST_CPU" "${JAVA[@]}" -jar "$JAR" bench --name "$name" --target 127.0.0.1:4420 --subnqn "$NQN" \
+    --rw "$rw" --bs "$bs" --iodepth "$depth" --runtime "$RUNTIME" --ramp_time "$RAMP" --io-threads 1 \
+    --cpus "$HOST_CPU" --tcp-congestion "$CC" -q -o "$OUT" --base "$name" > "$OUT/bench-$name.txt" 2>&1 &
+  BENCH=$!
+  # The middle of the measured window: 2 s after the ramp, 2 s before the end.
+  sleep $((RAMP + 2))
+  perf record -q -F 999 -g -C "$TARGET_CPU,$HOST_CPU" -o "$OUT/perf-$name.data" -- sleep "$WINDOW" >/dev/null 2>&1
+  wait $BENCH
+  kill -TERM $TGT
+  wait $TGT || true
+  # The symbol maps are written at exit, so perf script runs after both processes ended.
+  perf script -i "$OUT/perf-$name.data" -F pid,cpu,ip,sym,dso 2>/dev/null | gzip > "$OUT/samples-$name.txt.gz"
+  rm -f "$OUT/perf-$name.data"
+  echo "$name $TGT $BENCH" >> "$OUT/jobs.txt"
+done
+
+report "$OUT"
 echo "results in $OUT"

@@ -464,8 +464,6 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
         }
     }
 
-    // ---- Writes ---------------------------------------------------------------------------
-
     // ---- Failure --------------------------------------------------------------------------
 
     @Override

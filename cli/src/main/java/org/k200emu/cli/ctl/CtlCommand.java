@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.k200emu.card.config.Sizes;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,11 +34,13 @@ import picocli.CommandLine.Parameters;
                 + " '{name: sealed, type: crypt, member: m1, keyFile: /etc/k200/key}'",
             "  ns-add NQN BDEV [NSID]         a namespace backed by BDEV (hosts get a notice)",
             "  snapshot STORE VOLUME NAME     a snapshot of a logical volume (bdev STORE/NAME)",
-            "  clone STORE SNAPSHOT NAME      a writable clone of a snapshot (bdev STORE/NAME)"})
+            "  clone STORE SNAPSHOT NAME      a writable clone of a snapshot (bdev STORE/NAME)",
+            "  qos BDEV IOPS BANDWIDTH [CLASS]  a qos bdev's limits, or one class's (0: none; BANDWIDTH in"
+                + " bytes per second, e.g. 200MiB)"})
 public final class CtlCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "WHAT", defaultValue = "status",
-            description = "status (default), paths, ana, bdev-add, ns-add, snapshot or clone.")
+            description = "status (default), paths, ana, bdev-add, ns-add, snapshot, clone or qos.")
     String what;
 
     @Parameters(index = "1..*", paramLabel = "ARG", description = "The request's arguments (see above).")
@@ -60,13 +63,13 @@ public final class CtlCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        java.util.Set<String> changes = java.util.Set.of("bdev-add", "ns-add", "snapshot", "clone");
+        java.util.Set<String> changes = java.util.Set.of("bdev-add", "ns-add", "snapshot", "clone", "qos");
         if (changes.contains(what)) {
             return change();
         }
         if (!what.equals("status") && !what.equals("paths") && !what.equals("ana")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "unknown request '" + what
-                    + "' (use status, paths, ana, bdev-add, ns-add, snapshot or clone)");
+                    + "' (use status, paths, ana, bdev-add, ns-add, snapshot, clone or qos)");
         }
         if (what.equals("ana") && (args.size() != 2 || !args.get(0).matches("[0-9]+")
                 || !java.util.Set.of("optimized", "non-optimized", "inaccessible").contains(args.get(1)))) {
@@ -88,7 +91,7 @@ public final class CtlCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** bdev-add, ns-add, snapshot, clone: one POST, the card's answer printed. */
+    /** bdev-add, ns-add, snapshot, clone, qos: one POST, the card's answer printed. */
     private Integer change() throws IOException, InterruptedException {
         String body = null;
         String path;
@@ -102,6 +105,12 @@ public final class CtlCommand implements Callable<Integer> {
                 need(2, 3, "ns-add NQN BDEV [NSID]");
                 path = "/namespaces?nqn=" + enc(args.get(0)) + "&bdev=" + enc(args.get(1))
                         + (args.size() == 3 ? "&nsid=" + enc(args.get(2)) : "");
+                break;
+            case "qos":
+                need(3, 4, "qos BDEV IOPS BANDWIDTH [CLASS]");
+                checkQosLimits(args.get(1), args.get(2));
+                path = "/qos?bdev=" + enc(args.get(0)) + "&iops=" + enc(args.get(1)) + "&bandwidth=" + enc(args.get(2))
+                        + (args.size() == 4 ? "&class=" + enc(args.get(3)) : "");
                 break;
             default:
                 need(3, 3, what + " STORE " + (what.equals("clone") ? "SNAPSHOT" : "VOLUME") + " NAME");
@@ -118,6 +127,20 @@ public final class CtlCommand implements Callable<Integer> {
         if (args.size() < min || args.size() > max) {
             throw new CommandLine.ParameterException(spec.commandLine(), "usage: k200 ctl " + usage);
         }
+    }
+
+    /** IOPS a whole number, BANDWIDTH a size, neither negative: else the usage, before asking the card. */
+    private void checkQosLimits(String iops, String bandwidth) {
+        try {
+            if (Long.parseLong(iops) >= 0 && Sizes.parse(bandwidth) >= 0) {
+                return;
+            }
+        } catch (IllegalArgumentException e) {
+            // The usage below says what is wanted.
+        }
+        throw new CommandLine.ParameterException(spec.commandLine(), "usage: k200 ctl qos BDEV IOPS BANDWIDTH [CLASS]"
+                + " (IOPS a whole number, BANDWIDTH bytes per second such as 200MiB; 0: no limit), not '" + iops
+                + "' '" + bandwidth + "'");
     }
 
     private static String enc(String s) {

@@ -324,6 +324,32 @@ public final class CardProcess implements AutoCloseable {
         return made.name();
     }
 
+    /**
+     * Changes the limits of a qos bdev at run time: its total limits, or with {@code className}
+     * those of that class alone (0 lifts a dimension). A raised limit releases what waits at once;
+     * a lowered one holds what comes next. Returns the limits now in force.
+     */
+    public synchronized java.util.Map<String, Object> setQosLimits(String bdevName, String className, long iops,
+            long bytesPerSecond) {
+        if (!(bdevs.get(bdevName) instanceof org.k200emu.bdev.qos.QosBdev q)) {
+            throw new IllegalArgumentException("bdev " + bdevName + " is not a qos bdev");
+        }
+        org.k200emu.bdev.qos.QosLimits limits = new org.k200emu.bdev.qos.QosLimits(iops, bytesPerSecond);
+        if (className == null) {
+            q.setLimits(limits);
+        } else {
+            q.setClassLimits(className, limits);
+        }
+        LOG.info("qos bdev {}{}: limits set at run time to {} IOPS, {} bytes/s (0: none)", bdevName,
+                className == null ? "" : " class " + className, iops, bytesPerSecond);
+        java.util.Map<String, Object> now = new java.util.LinkedHashMap<>();
+        now.put("bdev", bdevName);
+        now.put("class", className);
+        now.put("iopsLimit", iops);
+        now.put("bytesPerSecondLimit", bytesPerSecond);
+        return now;
+    }
+
     /** Every NVM subsystem of the card, fabric side then host side. */
     public List<Subsystem> subsystems() {
         return List.copyOf(subsystems);

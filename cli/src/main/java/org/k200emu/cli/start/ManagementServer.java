@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
+import org.k200emu.card.config.Sizes;
 
 /**
  * The card's management endpoint for {@code k200 ctl}: HTTP on a loopback address, GET
@@ -69,6 +70,8 @@ public final class ManagementServer implements AutoCloseable {
                 q.getOrDefault("nqn", ""), q.getOrDefault("bdev", ""), Integer.parseInt(q.getOrDefault("nsid", "0")))));
         control(server, json, "/lvol", (q, body) -> java.util.Map.of("bdev", card.lvol(q.getOrDefault("store", ""),
                 q.getOrDefault("op", ""), q.getOrDefault("source", ""), q.getOrDefault("name", ""))));
+        control(server, json, "/qos", (q, body) -> card.setQosLimits(q.getOrDefault("bdev", ""), q.get("class"),
+                Long.parseLong(q.getOrDefault("iops", "0")), Sizes.parse(q.getOrDefault("bandwidth", "0"))));
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "k200-management");
             t.setDaemon(true);

@@ -127,6 +127,27 @@ class CtlCommandTest {
             assertThat(twice[0]).isEqualTo("1");
             assertThat(twice[2]).contains("already backs namespace 1");
             assertThat(run("ctl", "snapshot", "vg", "--port", port)[0]).as("missing arguments").isEqualTo("2");
+
+            // QoS limits at run time: the total, then one class; the bdev itself holds what ctl said.
+            String[] qos = run("ctl", "qos", "limited", "200", "1MiB", "--port", port);
+            assertThat(qos[0]).as(qos[2]).isEqualTo("0");
+            org.k200emu.bdev.qos.QosBdev limited = (org.k200emu.bdev.qos.QosBdev) card.bdev("limited");
+            assertThat(limited.limits()).isEqualTo(new org.k200emu.bdev.qos.QosLimits(200, 1 << 20));
+            assertThat(run("ctl", "qos", "limited", "50", "0", "default", "--port", port)[0]).isEqualTo("0");
+            assertThat(limited.snapshot().of("default").limits()).isEqualTo(new org.k200emu.bdev.qos.QosLimits(50, 0));
+            assertThat(run("ctl", "status", "--port", port)[1]).contains("qos limits: 200 IOPS, 1048576 bytes/s");
+            String[] notQos = run("ctl", "qos", "m0", "10", "0", "--port", port);
+            assertThat(notQos[0]).isEqualTo("1");
+            assertThat(notQos[2]).contains("bdev m0 is not a qos bdev");
+            String[] noClass = run("ctl", "qos", "limited", "10", "0", "gold", "--port", port);
+            assertThat(noClass[0]).isEqualTo("1");
+            assertThat(noClass[2]).contains("no QoS class gold");
+            String[] badRate = run("ctl", "qos", "limited", "fast", "0", "--port", port);
+            assertThat(badRate[0]).isEqualTo("2");
+            assertThat(badRate[2]).contains("usage: k200 ctl qos BDEV IOPS BANDWIDTH [CLASS]", "'fast'");
+            assertThat(run("ctl", "qos", "limited", "-5", "0", "--port", port)[0]).isEqualTo("2");
+            assertThat(limited.limits()).as("refused requests change nothing")
+                    .isEqualTo(new org.k200emu.bdev.qos.QosLimits(200, 1 << 20));
         }
     }
 }

@@ -73,7 +73,7 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
     String cpus;
 
     @Option(names = "--tcp-congestion", paramLabel = "NAME",
-            description = "TCP congestion control of the card's NVMe/TCP connections, such as cubic or bbr"
+            description = "TCP congestion control of the card's NVMe/TCP and NBD connections, such as cubic or bbr"
                     + " (default: as configured in clusters.tcpCongestion, else the system's). On loopback bbr's pacing"
                     + " costs a third of the bandwidth.")
     String tcpCongestion;
@@ -111,7 +111,7 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
         checkRange("--nbd-port", nbdPort, 0, 65535);
         if (tcpCongestion != null) {
             try {
-                org.k200emu.nvmeof.tcp.TcpCongestion.check(tcpCongestion);
+                org.k200emu.cluster.netty.TcpCongestion.check(tcpCongestion);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "invalid value for --tcp-congestion: "
                         + e.getMessage());

@@ -120,7 +120,7 @@ public final class CardProcess implements AutoCloseable {
             }
             List<Subsystem> all = new ArrayList<>(fabricSide);
             all.addAll(hostSide);
-            nbd = nbdServer(config, overrides, loops, bdevs, all);
+            nbd = nbdServer(config, overrides, loops, bdevs, all, congestion);
             return new CardProcess(config, mppa, loops, remotes, bdevs, all, target, hostTarget, nbd);
         } catch (RuntimeException e) {
             if (nbd != null) {
@@ -158,7 +158,7 @@ public final class CardProcess implements AutoCloseable {
      * backs a namespace is exported under its own name); null when neither asks for one.
      */
     private static NbdServer nbdServer(CardConfig config, StartOverrides o, CoreEventLoops loops,
-                                       BdevRegistry bdevs, List<Subsystem> subsystems) {
+                                       BdevRegistry bdevs, List<Subsystem> subsystems, String congestion) {
         CardConfig.NbdConfig c = config.nbd();
         if (c == null && o.nbdPort() == null) {
             return null;
@@ -184,6 +184,7 @@ public final class CardProcess implements AutoCloseable {
         String address = c != null ? c.address() : "127.0.0.1";
         int port = o.nbdPort() != null ? o.nbdPort() : c.port();
         NbdServer server = new NbdServer(loops, address, port, exports);
+        server.tcpCongestion(congestion);
         server.start();
         return server;
     }

@@ -13,7 +13,7 @@ package org.k200emu.cli.start;
  * @param cpus          host CPUs to pin the host threads to, {@code taskset -c} syntax
  * @param nbdPort       the NBD server's port (0 = any free port); starts the NBD server even without
  *                      an {@code nbd} block (then every namespace's bdev is exported under its name)
- * @param tcpCongestion the TCP congestion control of the card's NVMe/TCP connections (null: the system's)
+ * @param tcpCongestion the TCP congestion control of the card's NVMe/TCP and NBD connections (null: the system's)
  */
 public record StartOverrides(String listenAddress, Integer port, Integer discoveryPort, Integer hostThreads,
                              String mode, Integer hostPort, String cpus, Integer nbdPort, String tcpCongestion) {

@@ -66,7 +66,7 @@ public record CardConfig(long ddrBytes, Clusters clusters, List<BdevConfig> bdev
     /**
      * The simulated MPPA and the host threads that run it; {@code cpus} (null: not pinned) lists
      * the host CPUs the threads are pinned to, in {@code taskset -c} syntax; {@code tcpCongestion}
-     * (null: the system's) is the TCP congestion control of the card's NVMe/TCP connections.
+     * (null: the system's) is the TCP congestion control of the card's NVMe/TCP and NBD connections.
      */
     public record Clusters(int count, int coresPerCluster, int controlPlaneClusters, int hostThreads, String idle,
                            String transport, String cpus, String tcpCongestion) {

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.k200emu.cluster.SimCore;
 import org.k200emu.cluster.netty.CoreEventLoops;
+import org.k200emu.cluster.netty.TcpCongestion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +44,7 @@ public final class NbdServer implements AutoCloseable {
     private final AtomicLong closedConnectionsCommands = new AtomicLong();
     private Channel listener;
     private volatile boolean closed;
+    private String congestion;
 
     /**
      * @param loops   the card's event loops (connections and completions run there)
@@ -64,6 +66,17 @@ public final class NbdServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The TCP congestion control of the connections this server accepts (null, the default: the
+     * system's); set before {@link #start}.
+     *
+     * @throws IllegalArgumentException when the kernel has no such algorithm, or the card's
+     *                                  transport cannot set it (NIO)
+     */
+    public void tcpCongestion(String name) {
+        this.congestion = name == null ? null : TcpCongestion.check(name, loops.socketChannelClass());
+    }
+
     /** Binds the listener; throws IllegalStateException naming the address if it cannot. */
     public void start() {
         ChannelFuture bound = new ServerBootstrap()
@@ -76,6 +89,9 @@ public final class NbdServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (congestion != null) {
+                            TcpCongestion.apply(ch, congestion);
+                        }
                         ch.pipeline().addLast("nbd", new NbdConnection(NbdServer.this));
                     }
                 }).bind(address, port).awaitUninterruptibly();
@@ -85,7 +101,8 @@ public final class NbdServer implements AutoCloseable {
                     + (cause == null ? "unknown error" : cause.getMessage()), cause);
         }
         listener = bound.channel();
-        LOG.info("NBD server listening on {}, exports {}", boundAddress(), exports.keySet());
+        LOG.info("NBD server listening on {}, exports {}, TCP congestion control {}", boundAddress(), exports.keySet(),
+                congestion != null ? congestion : TcpCongestion.systemDefault() + " (the system's)");
     }
 
     /** The bound address (an ephemeral port resolved), or null before {@link #start()}. */

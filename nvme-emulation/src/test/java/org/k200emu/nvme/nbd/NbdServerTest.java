@@ -1,6 +1,7 @@
 package org.k200emu.nvme.nbd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.k200emu.bdev.BdevOp;
@@ -97,6 +99,29 @@ class NbdServerTest {
     }
 
     // ---- Negotiation ----------------------------------------------------------------------
+
+    /** The card's congestion control reaches the NBD connections it accepts (seen with ss). */
+    @Test
+    void acceptedConnectionsTakeTheCongestionControlAskedFor() throws Exception {
+        Assumptions.assumeTrue(loops.socketChannelClass().getSimpleName().startsWith("Epoll"), "the epoll transport");
+        Assumptions.assumeTrue(java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/ss")), "ss (iproute2)");
+        // reno is built into every Linux kernel; the default here is usually cubic or bbr.
+        NbdServer reno = new NbdServer(loops, "127.0.0.1", 0, List.of(new NbdExport("disk", disk, false)));
+        reno.tcpCongestion("reno");
+        reno.start();
+        try (NbdTestClient c = new NbdTestClient(reno.boundAddress()).greet(3)) {
+            c.go("disk");
+            Process ss = new ProcessBuilder("ss", "-tinH", "state", "established", "( sport = :"
+                    + reno.boundAddress().getPort() + " )").redirectErrorStream(true).start();
+            String out = new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(ss.waitFor()).isZero();
+            assertThat(out).as(out).contains(" reno ");
+        } finally {
+            reno.close();
+        }
+        assertThatThrownBy(() -> server.tcpCongestion("nosuchcc")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'nosuchcc' is not available");
+    }
 
     @Test
     void greetingAndGoDescribeTheExport() throws IOException {

@@ -78,7 +78,7 @@ public final class HostTransport implements AutoCloseable {
      *                                  cannot set it (NIO)
      */
     public void tcpCongestion(String name) {
-        this.congestion = name == null ? null : org.k200emu.nvmeof.tcp.TcpCongestion.check(name, channelClass);
+        this.congestion = name == null ? null : org.k200emu.cluster.netty.TcpCongestion.check(name, channelClass);
     }
 
     /** The TCP congestion control the connections ask for, or null for the system's. */

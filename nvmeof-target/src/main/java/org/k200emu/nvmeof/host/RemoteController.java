@@ -26,7 +26,7 @@ import org.k200emu.nvme.AnaState;
 import org.k200emu.nvme.NvmeStatus;
 import org.k200emu.nvme.subsystem.DiscoveryEntry;
 import org.k200emu.nvme.subsystem.Subsystem;
-import org.k200emu.nvmeof.tcp.TcpCongestion;
+import org.k200emu.cluster.netty.TcpCongestion;
 import org.k200emu.nvmeof.tcp.pdu.PduDecoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

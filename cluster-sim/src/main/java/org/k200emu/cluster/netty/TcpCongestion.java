@@ -1,4 +1,4 @@
-package org.k200emu.nvmeof.tcp;
+package org.k200emu.cluster.netty;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
@@ -14,8 +14,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The TCP congestion control of the card's NVMe/TCP sockets (Linux's TCP_CONGESTION socket
- * option), when it should not be the system's. It matters on loopback: with {@code bbr}, which
+ * The TCP congestion control of the card's sockets, NVMe/TCP and NBD (Linux's TCP_CONGESTION
+ * socket option), when it should not be the system's. It matters on loopback: with {@code bbr}, which
  * paces every send, one iperf3 stream here moves 4.4-5.2 GB/s; with {@code cubic}, 7.4-7.9. So a
  * benchmark names one algorithm for the target, the initiator and the ceiling it is compared with.
  * Needs a native transport (epoll or io_uring): NIO has no way to set it.

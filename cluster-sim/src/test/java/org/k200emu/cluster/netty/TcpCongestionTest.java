@@ -1,4 +1,4 @@
-package org.k200emu.nvmeof.tcp;
+package org.k200emu.cluster.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -252,6 +252,15 @@ public final class CtlCommand implements Callable<Integer> {
                         ns.path("blockSize").asInt());
             }
         }
+        JsonNode nbd = s.path("nbd");
+        if (nbd.isObject()) {
+            out.printf(Locale.ROOT, "nbd: listening on %s, %d connection(s), %d commands%n", nbd.path("address").asText(),
+                    nbd.path("connections").asInt(), nbd.path("commands").asLong());
+            for (JsonNode e : nbd.path("exports")) {
+                out.printf(Locale.ROOT, "  export %s: bdev %s, %d bytes%s%n", e.path("name").asText(),
+                        e.path("bdev").asText(), e.path("bytes").asLong(), e.path("readOnly").asBoolean() ? ", read-only" : "");
+            }
+        }
     }
 
     /** The co-processors' model, then one line per cluster and kind that ran jobs. */

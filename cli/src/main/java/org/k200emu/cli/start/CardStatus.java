@@ -15,7 +15,8 @@ import org.k200emu.nvmeof.host.RemoteController;
 
 /**
  * A snapshot of a running card for {@code k200 ctl}: mode, cores, the accelerators' work,
- * subsystems and their namespaces, connections, and the remote paths of the initiator with their state. Plain maps
+ * subsystems and their namespaces, connections, the remote paths of the initiator with their state,
+ * and the NBD server's exports. Plain maps
  * and lists, so it serializes to JSON as it is. Read racily from the management thread: figures
  * may be a moment apart.
  */
@@ -40,7 +41,30 @@ final class CardStatus {
         status.put("subsystems", subsystems(card));
         status.put("remotePaths", remotePaths(card));
         status.put("ports", ports(card));
+        status.put("nbd", nbd(card.nbdServer()));
         return status;
+    }
+
+    /** The NBD server: where it listens, its exports, connections and commands; null if none. */
+    private static Map<String, Object> nbd(org.k200emu.nvme.nbd.NbdServer server) {
+        if (server == null) {
+            return null;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("address", String.valueOf(server.boundAddress()));
+        List<Map<String, Object>> exports = new ArrayList<>();
+        for (org.k200emu.nvme.nbd.NbdExport e : server.exports()) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("name", e.name());
+            x.put("bdev", e.bdev().name());
+            x.put("readOnly", e.readOnly());
+            x.put("bytes", e.sizeBytes());
+            exports.add(x);
+        }
+        m.put("exports", exports);
+        m.put("connections", server.connectionCount());
+        m.put("commands", server.commandsCompleted());
+        return m;
     }
 
     private static List<Map<String, Object>> clusters(CardProcess card) {

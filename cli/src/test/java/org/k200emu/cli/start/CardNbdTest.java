@@ -118,11 +118,21 @@ class CardNbdTest {
                 assertThat(writer.size).isEqualTo(1L << 30);
                 assertThat(writer.write(1L << 29, data)).isZero();
                 assertThat(reader.read(1L << 29, data.length)).isEqualTo(data);
+                // k200 ctl status shows the server, its export and the two connections' commands.
+                try (ManagementServer m = ManagementServer.start(card, "127.0.0.1", 0)) {
+                    java.io.StringWriter out = new java.io.StringWriter();
+                    int code = org.k200emu.cli.K200.commandLine().setOut(new java.io.PrintWriter(out))
+                            .execute("ctl", "status", "--port", Integer.toString(m.address().getPort()));
+                    assertThat(code).isZero();
+                    assertThat(out.toString()).contains("nbd: listening on " + nbd + ", 2 connection(s), 2 commands",
+                            "  export malloc0: bdev malloc0, 1073741824 bytes");
+                }
             }
         }
         try (CardProcess card = CardProcess.start(CardConfig.embeddedDefault(), standalone(null))) {
             assertThat(card.nbdServer()).isNull();
             assertThat(card.summary()).doesNotContain("NBD");
+            assertThat(CardStatus.of(card).get("nbd")).isNull();
         }
     }
 

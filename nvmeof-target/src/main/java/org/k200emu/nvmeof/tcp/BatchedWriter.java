@@ -55,6 +55,8 @@ public final class BatchedWriter {
     private ByteBuf[] bufs = new ByteBuf[64];
     private int[] index = new int[64];
     private int[] length = new int[64];
+    /** Whether range i is a buffer handed over (else a range of a buffer the caller keeps, or scratch). */
+    private boolean[] owned = new boolean[64];
     private int count;
     private ByteBuf scratch;
     private int smallStart = -1;
@@ -93,7 +95,7 @@ public final class BatchedWriter {
             buf.release();
             return;
         }
-        add(buf, buf.readerIndex(), buf.readableBytes());
+        add(buf, buf.readerIndex(), buf.readableBytes(), true);
         arrangeFlush();
     }
 
@@ -105,7 +107,7 @@ public final class BatchedWriter {
         if (closed) {
             return;
         }
-        add(buf.retain(), index, length);
+        add(buf.retain(), index, length, false);
         arrangeFlush();
     }
 
@@ -152,7 +154,7 @@ public final class BatchedWriter {
         if (last >= 0 && bufs[last] == scratch && index[last] + length[last] == start) {
             length[last] += n;
         } else {
-            add(scratch, start, n);
+            add(scratch, start, n, false);
         }
         arrangeFlush();
     }
@@ -193,10 +195,11 @@ public final class BatchedWriter {
                 if (b == s) {
                     ctx.write(b.retainedSlice(index[i] + skip, length[i] - skip), ctx.voidPromise());
                     scratchHandedOver = true;
-                } else if (skip == 0 && index[i] == b.readerIndex() && length[i] == b.readableBytes()) {
+                } else if (owned[i] && skip == 0 && index[i] == b.readerIndex() && length[i] == b.readableBytes()) {
                     ctx.write(b, ctx.voidPromise());
                 } else {
-                    // A derived slice shares the buffer's count: the channel releases our reference.
+                    // A derived slice shares the buffer's count, so the channel releases our
+                    // reference, and has indexes of its own, so the caller's buffer keeps its.
                     ctx.write(b.slice(index[i] + skip, length[i] - skip), ctx.voidPromise());
                 }
             }
@@ -241,7 +244,7 @@ public final class BatchedWriter {
         }
     }
 
-    private void add(ByteBuf buf, int idx, int len) {
+    private void add(ByteBuf buf, int idx, int len, boolean handedOver) {
         if (handingOver) {
             // Only a channel that failed a write at once (it is closed) calls back into its
             // writer while the queue is handed over: what it writes then goes nowhere.
@@ -254,10 +257,12 @@ public final class BatchedWriter {
             bufs = Arrays.copyOf(bufs, count * 2);
             index = Arrays.copyOf(index, count * 2);
             length = Arrays.copyOf(length, count * 2);
+            owned = Arrays.copyOf(owned, count * 2);
         }
         bufs[count] = buf;
         index[count] = idx;
         length[count] = len;
+        owned[count] = handedOver;
         count++;
     }
 

@@ -137,6 +137,7 @@ class BatchedWriterTest {
                 }
                 for (ByteBuf b : kept) {
                     assertThat(b.refCnt()).as("the caller's reference is all that is left").isEqualTo(1);
+                    assertThat(b.readerIndex()).as("the caller's indexes are untouched").isZero();
                     b.release();
                 }
                 writer.discard();
@@ -211,6 +212,11 @@ class BatchedWriterTest {
             kept.add(region);
             w.writeRegion(region, 1000, 12000);
             expected.writeBytes(bytes(region, 1000, 12000));
+            // A kept buffer's whole readable range: whatever path it takes, its indexes stay the caller's.
+            ByteBuf whole = filled(ctx.alloc().directBuffer(5000), 5000, r + 3);
+            kept.add(whole);
+            w.writeRegion(whole, 0, 5000);
+            expected.writeBytes(bytes(whole, 0, 5000));
             int crc = 0x01020304 + r;
             w.writeDigest(crc);
             expected.writeBytes(new byte[] {(byte) crc, (byte) (crc >>> 8), (byte) (crc >>> 16), (byte) (crc >>> 24)});

@@ -472,8 +472,7 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
             PduFormatException e = (PduFormatException) cause;
             ByteBuf out = ctx.alloc().heapBuffer(PduType.SHORT_HLEN + PduType.TERMREQ_MAX_DATA);
             PduEncoder.writeTermReq(out, PduType.H2C_TERMREQ, e);
-            writer.flushNow();
-            ctx.writeAndFlush(out);
+            writer.writeAndFlushNow(out);
             fail("malformed PDU from the controller: " + e.getMessage());
         } else if (cause instanceof IOException) {
             fail("connection error: " + cause.getMessage());
@@ -487,8 +486,7 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
         ByteBuf header = pdu.slice(pdu.readerIndex(), Math.min(Pdu.hlen(pdu), pdu.readableBytes()));
         ByteBuf out = ctx.alloc().heapBuffer(PduType.SHORT_HLEN + PduType.TERMREQ_MAX_DATA);
         PduEncoder.writeTermReq(out, PduType.H2C_TERMREQ, fes, fei, header);
-        writer.flushNow();
-        ctx.writeAndFlush(out);
+        writer.writeAndFlushNow(out);
         fail(TermReqStatus.name(fes) + " at header byte " + fei + " of a " + PduType.name(Pdu.type(pdu)));
     }
 

@@ -619,14 +619,12 @@ final class TcpQueuePair extends ChannelInboundHandlerAdapter implements Complet
 
     private void sendAndClose(ByteBuf termReq) {
         state = State.CLOSED;
-        writer.flushNow();
-        ctx.writeAndFlush(termReq).addListener(ChannelFutureListener.CLOSE);
+        writer.writeAndFlushNow(termReq).addListener(ChannelFutureListener.CLOSE);
     }
 
     private void closeAfterFlush() {
         state = State.CLOSED;
-        writer.flushNow();
-        ctx.writeAndFlush(ctx.alloc().buffer(0)).addListener(ChannelFutureListener.CLOSE);
+        writer.writeAndFlushNow(ctx.alloc().buffer(0)).addListener(ChannelFutureListener.CLOSE);
     }
 
     /** Closes the connection now; anything in flight completes into the void. */

@@ -2,6 +2,7 @@ package org.k200emu.nvmeof.tcp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -165,7 +166,17 @@ public final class BatchedWriter {
         endSmall();
     }
 
-    /** Writes everything queued now (before a write that bypasses the writer, say). */
+    /**
+     * Writes {@code buf} (ownership passes) through the channel at once, after everything queued:
+     * for the last words of a connection (a TermReq, the flush before a close), whose future the
+     * caller may wait on.
+     */
+    public ChannelFuture writeAndFlushNow(ByteBuf buf) {
+        flushNow();
+        return ctx.writeAndFlush(buf);
+    }
+
+    /** Writes everything queued now. */
     public void flushNow() {
         flushScheduled = false;
         flushPending = false;

@@ -35,6 +35,15 @@ public interface Bdev extends AutoCloseable {
     /** Starts an I/O; see the class comment for the completion contract. */
     void submit(BdevIo io);
 
+    /**
+     * Whether this bdev answers every READ that {@linkplain BdevIo#allowLending() allows lending}
+     * with a buffer of its own, so that such a read may come with no buffer at all. A bdev that
+     * says no (the default) completes a READ without a buffer with {@link BdevStatus#BAD_BUFFER}.
+     */
+    default boolean lendsReads() {
+        return false;
+    }
+
     /** Releases the bdev's memory, files and threads. Outstanding I/O must have completed. */
     @Override
     void close();

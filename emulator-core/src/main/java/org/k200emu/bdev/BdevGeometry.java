@@ -65,6 +65,18 @@ public final class BdevGeometry {
      * its buffer holds (write) or has room for (read) exactly {@code numBlocks * blockSize} bytes.
      */
     public static int validate(BdevIo io, int blockSize, long blockCount) {
+        return validate(io, blockSize, blockCount, false);
+    }
+
+    /**
+     * As {@link #validate(BdevIo, int, long)}, for a bdev that {@linkplain Bdev#lendsReads() lends
+     * reads}: a READ that allows lending may also come with no buffer.
+     */
+    public static int validateLending(BdevIo io, int blockSize, long blockCount) {
+        return validate(io, blockSize, blockCount, true);
+    }
+
+    private static int validate(BdevIo io, int blockSize, long blockCount, boolean lends) {
         if (io.op() == BdevOp.FLUSH) {
             return BdevStatus.SUCCESS;
         }
@@ -77,8 +89,10 @@ public final class BdevGeometry {
                 return io.buffer() != null && io.buffer().readableBytes() == bytes
                         ? BdevStatus.SUCCESS : BdevStatus.BAD_BUFFER;
             case READ:
-                return io.buffer() != null && io.buffer().maxWritableBytes() >= bytes
-                        ? BdevStatus.SUCCESS : BdevStatus.BAD_BUFFER;
+                if (io.buffer() == null) {
+                    return lends && io.lendingAllowed() ? BdevStatus.SUCCESS : BdevStatus.BAD_BUFFER;
+                }
+                return io.buffer().maxWritableBytes() >= bytes ? BdevStatus.SUCCESS : BdevStatus.BAD_BUFFER;
             default:
                 return BdevStatus.SUCCESS;
         }

@@ -15,7 +15,8 @@ import java.util.concurrent.Executor;
  * <p>Lending: a caller that can take them marks a READ with {@link #allowLending()}; a bdev whose
  * answer needs no copy (the null bdev's zeroes) may then {@link #lend} a buffer of its own instead
  * of writing into {@link #buffer()}, which it leaves untouched. Stacked bdevs do not mark the
- * reads they send their members, so a member fills their buffers as before.
+ * reads they send their members, so a member fills their buffers as before. A caller that knows
+ * the bdev lends every such read ({@link Bdev#lendsReads()}) may prepare it with no buffer.
  */
 public final class BdevIo {
 

@@ -73,9 +73,15 @@ public final class NullBdev implements Bdev {
         return false;
     }
 
+    /** Every read that allows lending gets a slice of the zero buffer. */
+    @Override
+    public boolean lendsReads() {
+        return true;
+    }
+
     @Override
     public void submit(BdevIo io) {
-        int status = BdevGeometry.validate(io, blockSize, blockCount);
+        int status = BdevGeometry.validateLending(io, blockSize, blockCount);
         if (status == BdevStatus.SUCCESS && io.op() == BdevOp.READ) {
             int length = (int) (io.numBlocks() * blockSize);
             if (io.lendingAllowed()) {

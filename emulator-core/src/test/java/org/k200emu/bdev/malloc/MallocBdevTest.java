@@ -289,6 +289,14 @@ class MallocBdevTest {
             assertThat(inline(b, BdevOp.READ, 0, 2, almostFull)).isEqualTo(BdevStatus.BAD_BUFFER);
             assertThat(almostFull.writerIndex()).isEqualTo(1);
             assertThat(inline(b, BdevOp.READ, 0, 2, null)).isEqualTo(BdevStatus.BAD_BUFFER);
+            // A malloc bdev does not lend: allowing it does not make a missing buffer acceptable.
+            assertThat(b.lendsReads()).isFalse();
+            BdevIo io = new BdevIo();
+            int[] status = {-1};
+            b.submit(io.prepare(BdevOp.READ, 0, 2, null, Runnable::run, d -> status[0] = d.status(), null)
+                    .allowLending());
+            assertThat(status[0]).isEqualTo(BdevStatus.BAD_BUFFER);
+            assertThat(io.takeLent()).isNull();
         } finally {
             small.release();
             almostFull.release();

@@ -87,6 +87,28 @@ class NullBdevTest {
     }
 
     @Test
+    void aReadThatAllowsLendingMayComeWithoutABuffer() {
+        assertThat(bdev.lendsReads()).isTrue();
+        BdevIo io = new BdevIo();
+        int[] status = {-1};
+        io.prepare(BdevOp.READ, 5, 3, null, Runnable::run, d -> status[0] = d.status(), null).allowLending();
+        bdev.submit(io);
+        assertThat(status[0]).isEqualTo(BdevStatus.SUCCESS);
+        ByteBuf lent = io.takeLent();
+        try {
+            assertThat(lent.readableBytes()).isEqualTo(3 * 4096);
+            assertThat(allZero(ByteBufUtil.getBytes(lent))).isTrue();
+        } finally {
+            lent.release();
+        }
+        // Not marked, a read without a buffer has nowhere to go.
+        io.prepare(BdevOp.READ, 5, 3, null, Runnable::run, d -> status[0] = d.status(), null);
+        bdev.submit(io);
+        assertThat(status[0]).isEqualTo(BdevStatus.BAD_BUFFER);
+        assertThat(io.takeLent()).isNull();
+    }
+
+    @Test
     void readAppendsZeroesOverWhateverTheBufferHeld() {
         ByteBuf dst = Unpooled.buffer(3 + 2 * 4096);
         try {

@@ -17,7 +17,8 @@ import org.k200emu.nvme.subsystem.Namespace;
  * The NVM command set's I/O path for one controller: validate a command against the opcode table,
  * the namespace and the transfer limits, turn it into bdev I/O on the request's reusable
  * {@link BdevIo}, and complete it when the bdev does. Runs on the I/O queue's core; allocates
- * nothing but the pooled buffer a read returns, and takes no lock.
+ * nothing but the pooled buffer a read returns (none when the bdev lends its own), and takes no
+ * lock.
  */
 final class IoCommands implements BdevCompletion {
 
@@ -104,12 +105,15 @@ final class IoCommands implements BdevCompletion {
         // What the bdev moves: a pi bdev always takes and gives extended blocks.
         int bdevLength = pi == null ? length : blocks * pi.extendedBlockSize();
         if (op == IoOpcode.READ) {
-            ByteBuf buf = req.allocator().directBuffer(bdevLength, bdevLength);
+            // The data goes to the host as it is, unless protection information is checked and
+            // stripped first: then the bdev may lend its own buffer (the null bdev's zeroes), and
+            // one that lends every read needs no buffer from us.
+            Bdev bdev = ns.bdev();
+            boolean lent = pi == null && bdev.lendsReads();
+            ByteBuf buf = lent ? null : req.allocator().directBuffer(bdevLength, bdevLength);
             req.scratch = buf;
             BdevIo io = req.bdevIo().prepare(BdevOp.READ, slba, blocks, buf, core, this, req);
-            // The data goes to the host as it is, unless protection information is checked and
-            // stripped first: then the bdev may lend its own buffer (the null bdev's zeroes).
-            ns.bdev().submit(pi == null ? io.allowLending() : io);
+            bdev.submit(pi == null ? io.allowLending() : io);
             return;
         }
         ByteBuf data = req.data();
@@ -258,6 +262,11 @@ final class IoCommands implements BdevCompletion {
                 h.bytesRead.add(bytes);
                 ByteBuf buf = req.scratch;
                 req.scratch = null;
+                if (buf == null) {
+                    // A bdev that said it lends every read answered one without data.
+                    c.complete(req, NvmeStatus.INTERNAL);
+                    return;
+                }
                 if (pi != null) {
                     buf = checkAndStrip(req, pi, buf);
                     if (buf == null) {

@@ -2,6 +2,7 @@ package org.k200emu.nvme.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import java.nio.ByteBuffer;
@@ -191,6 +192,33 @@ class IoCommandsTest {
         t.io(Sqe.rw(WRITE, 3, 7, 1), 1, 512, t.buffer(Bytes.random(20, 512))).ok();
         Completion c = t.io(Sqe.rw(READ, 3, 7, 4), 2048).ok();
         assertThat(c.data).hasSize(2048).containsOnly(0);
+    }
+
+    @Test
+    void aReadOfABdevThatLendsTakesNoBufferOfItsOwn() {
+        int[] directBuffers = {0};
+        t.allocator = new AbstractByteBufAllocator() {
+            @Override
+            protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+                return UnpooledByteBufAllocator.DEFAULT.heapBuffer(initialCapacity, maxCapacity);
+            }
+
+            @Override
+            protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+                directBuffers[0]++;
+                return UnpooledByteBufAllocator.DEFAULT.directBuffer(initialCapacity, maxCapacity);
+            }
+
+            @Override
+            public boolean isDirectBufferPooled() {
+                return false;
+            }
+        };
+        t.addBdev(3, new NullBdev("null0", 512, 1 << 20));
+        assertThat(t.io(Sqe.rw(READ, 3, 7, 8), 4096).ok().data).hasSize(4096).containsOnly(0);
+        assertThat(directBuffers[0]).as("the null bdev lends its zeroes").isZero();
+        read(7, 8);
+        assertThat(directBuffers[0]).as("a malloc bdev fills a buffer of the controller's").isEqualTo(1);
     }
 
     @Test

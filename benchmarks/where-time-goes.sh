@@ -106,10 +106,14 @@ for line in open(f"{out}/jobs.txt"):
             counts[side][cat] += 1
             if cat == "java":
                 methods[side][frames[0][0]] += 1
+    # The round trip, when it was measured (runs before the script recorded it have none; a
+    # failed measurement wrote "nan"): JSON gets null for both.
     c2c_path = f"{out}/c2c-{name}.txt"
     c2c = float(open(c2c_path).read()) if os.path.exists(c2c_path) else float("nan")
+    c2c = None if c2c != c2c else c2c
     job = {"job": name, "iops": bench["iops"], "core_to_core_ns": c2c, "sides": {}}
-    print(f"\n{name}: {bench['iops'] / 1e3:.0f}k IOPS, the CPUs' cache-line round trip {c2c:.0f} ns before it;"
+    trip = "not measured" if c2c is None else f"{c2c:.0f} ns"
+    print(f"\n{name}: {bench['iops'] / 1e3:.0f}k IOPS, the CPUs' cache-line round trip {trip} before it;"
           " share of each core's samples, and us per I/O")
     print(f"{'':10}" + "".join(f"{c:>16}" for c in CATS))
     for side in sides:

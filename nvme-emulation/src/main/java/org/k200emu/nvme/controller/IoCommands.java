@@ -258,8 +258,6 @@ final class IoCommands implements BdevCompletion {
         PiBdev pi = protection(ns);
         switch (op) {
             case READ: {
-                h.readCommands.increment();
-                h.bytesRead.add(bytes);
                 ByteBuf buf = req.scratch;
                 req.scratch = null;
                 if (buf == null) {
@@ -267,6 +265,8 @@ final class IoCommands implements BdevCompletion {
                     c.complete(req, NvmeStatus.INTERNAL);
                     return;
                 }
+                h.readCommands.increment();
+                h.bytesRead.add(bytes);
                 if (pi != null) {
                     buf = checkAndStrip(req, pi, buf);
                     if (buf == null) {

@@ -11,6 +11,9 @@ import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.k200emu.bdev.Bdev;
+import org.k200emu.bdev.BdevIo;
+import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.nullbdev.NullBdev;
 import org.k200emu.bdev.testing.FaultyBdev;
@@ -219,6 +222,57 @@ class IoCommandsTest {
         assertThat(directBuffers[0]).as("the null bdev lends its zeroes").isZero();
         read(7, 8);
         assertThat(directBuffers[0]).as("a malloc bdev fills a buffer of the controller's").isEqualTo(1);
+    }
+
+    @Test
+    void aBdevThatPromisesToLendButDoesNotFailsTheReadNotTheController() {
+        t.addBdev(4, new Bdev() {
+            @Override
+            public String name() {
+                return "liar";
+            }
+
+            @Override
+            public int blockSize() {
+                return 512;
+            }
+
+            @Override
+            public long blockCount() {
+                return 1024;
+            }
+
+            @Override
+            public String module() {
+                return "test";
+            }
+
+            @Override
+            public boolean supports(BdevOp op) {
+                return true;
+            }
+
+            @Override
+            public boolean hasVolatileWriteCache() {
+                return false;
+            }
+
+            @Override
+            public boolean lendsReads() {
+                return true;
+            }
+
+            @Override
+            public void submit(BdevIo io) {
+                io.complete(BdevStatus.SUCCESS); // neither lends nor fills
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+        t.io(Sqe.rw(READ, 4, 0, 1), 512).expect(NvmeStatus.INTERNAL);
+        assertThat(read(0, 1)).as("the controller still serves other namespaces").hasSize(512);
     }
 
     @Test

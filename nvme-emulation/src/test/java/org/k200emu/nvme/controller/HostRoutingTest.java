@@ -8,9 +8,9 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.k200emu.bdev.Bdev;
 import org.k200emu.bdev.BdevIo;
-import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.HostRoutedBdev;
 import org.k200emu.bdev.nullbdev.NullBdev;
+import org.k200emu.bdev.testing.StubBdev;
 import org.k200emu.nvme.subsystem.Namespace;
 import org.k200emu.nvme.subsystem.Subsystem;
 
@@ -24,10 +24,14 @@ class HostRoutingTest {
     private static final String B = "nqn.2014-08.org.example:b";
 
     /** Routes host A to its own face, everyone else to itself; counts how often it is asked. */
-    private static final class TwoFaces implements HostRoutedBdev {
+    private static final class TwoFaces extends StubBdev implements HostRoutedBdev {
         final NullBdev base = new NullBdev("base", 512, 1024);
         final NullBdev faceA = new NullBdev("base/a", 512, 1024);
         int asked;
+
+        TwoFaces() {
+            super("base");
+        }
 
         @Override
         public Bdev bdevFor(String hostNqn) {
@@ -36,42 +40,8 @@ class HostRoutingTest {
         }
 
         @Override
-        public String name() {
-            return "base";
-        }
-
-        @Override
-        public int blockSize() {
-            return 512;
-        }
-
-        @Override
-        public long blockCount() {
-            return 1024;
-        }
-
-        @Override
-        public String module() {
-            return "test";
-        }
-
-        @Override
-        public boolean supports(BdevOp op) {
-            return true;
-        }
-
-        @Override
-        public boolean hasVolatileWriteCache() {
-            return false;
-        }
-
-        @Override
         public void submit(BdevIo io) {
             base.submit(io);
-        }
-
-        @Override
-        public void close() {
         }
     }
 

@@ -11,12 +11,11 @@ import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.k200emu.bdev.Bdev;
 import org.k200emu.bdev.BdevIo;
-import org.k200emu.bdev.BdevOp;
 import org.k200emu.bdev.BdevStatus;
 import org.k200emu.bdev.nullbdev.NullBdev;
 import org.k200emu.bdev.testing.FaultyBdev;
+import org.k200emu.bdev.testing.StubBdev;
 import org.k200emu.nvme.NvmeStatus;
 import org.k200emu.testing.Bytes;
 
@@ -226,37 +225,7 @@ class IoCommandsTest {
 
     @Test
     void aBdevThatPromisesToLendButDoesNotFailsTheReadNotTheController() {
-        t.addBdev(4, new Bdev() {
-            @Override
-            public String name() {
-                return "liar";
-            }
-
-            @Override
-            public int blockSize() {
-                return 512;
-            }
-
-            @Override
-            public long blockCount() {
-                return 1024;
-            }
-
-            @Override
-            public String module() {
-                return "test";
-            }
-
-            @Override
-            public boolean supports(BdevOp op) {
-                return true;
-            }
-
-            @Override
-            public boolean hasVolatileWriteCache() {
-                return false;
-            }
-
+        t.addBdev(4, new StubBdev("liar") {
             @Override
             public boolean lendsReads() {
                 return true;
@@ -265,10 +234,6 @@ class IoCommandsTest {
             @Override
             public void submit(BdevIo io) {
                 io.complete(BdevStatus.SUCCESS); // neither lends nor fills
-            }
-
-            @Override
-            public void close() {
             }
         });
         t.io(Sqe.rw(READ, 4, 0, 1), 512).expect(NvmeStatus.INTERNAL);

@@ -100,6 +100,11 @@ public final class TcpCongestion {
         return current.isEmpty() ? "unknown" : current.get(0);
     }
 
+    /** For logs: {@code name}, or when it is null the system's default, said to be the system's. */
+    public static String describe(String name) {
+        return name != null ? name : systemDefault() + " (the system's)";
+    }
+
     private static List<String> words(Path file) {
         try {
             String text = Files.readString(file).trim();

@@ -36,6 +36,12 @@ class TcpCongestionTest {
     }
 
     @Test
+    void describesANamedAlgorithmAsItselfAndNoneAsTheSystems() {
+        assertThat(TcpCongestion.describe("cubic")).isEqualTo("cubic");
+        assertThat(TcpCongestion.describe(null)).isEqualTo(TcpCongestion.systemDefault() + " (the system's)");
+    }
+
+    @Test
     void acceptsWhatTheKernelHasAndRefusesTheRestByName() {
         Assumptions.assumeFalse(TcpCongestion.available().isEmpty(), "a Linux kernel lists its algorithms");
         String system = TcpCongestion.systemDefault();

@@ -102,7 +102,7 @@ public final class NbdServer implements AutoCloseable {
         }
         listener = bound.channel();
         LOG.info("NBD server listening on {}, exports {}, TCP congestion control {}", boundAddress(), exports.keySet(),
-                congestion != null ? congestion : TcpCongestion.systemDefault() + " (the system's)");
+                TcpCongestion.describe(congestion));
     }
 
     /** The bound address (an ephemeral port resolved), or null before {@link #start()}. */

@@ -123,7 +123,7 @@ public final class NvmeofTarget implements DiscoveryLogSource, AutoCloseable {
             listeners.add(bound.channel());
         }
         LOG.info("NVMe/TCP target listening on {} ({} transport, TCP congestion control {})", boundAddresses(),
-                loops.transportName(), congestion != null ? congestion : TcpCongestion.systemDefault() + " (the system's)");
+                loops.transportName(), TcpCongestion.describe(congestion));
     }
 
     /** The bound address of each port, in port order (ephemeral ports resolved). */

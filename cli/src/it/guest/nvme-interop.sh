@@ -98,6 +98,11 @@ fio --name=digest-verify --filename="$BLK" --direct=1 --ioengine=libaio --iodept
     --bs=4k --size=4m --offset=300m --verify=crc32c --verify_state_save=0 --do_verify=1 --verify_fatal=1 --minimal \
     > /tmp/fio3 || { cat /tmp/fio3; fail "fio with digests"; }
 echo "fio with digests: errors=$(cut -d';' -f5 /tmp/fio3)"
+# 128 KiB transfers with digests: H2CData the target's socket reads straight into its buffers.
+fio --name=digest-verify-128k --filename="$BLK" --direct=1 --ioengine=libaio --iodepth=8 --rw=write \
+    --bs=128k --size=8m --offset=320m --verify=crc32c --verify_state_save=0 --do_verify=1 --verify_fatal=1 --minimal \
+    > /tmp/fio4 || { cat /tmp/fio4; fail "fio 128k with digests"; }
+echo "fio 128k with digests: errors=$(cut -d';' -f5 /tmp/fio4)"
 SUM3=$(dd if="$BLK" bs=1M skip=200 count=8 iflag=direct status=none | sha256sum | cut -d' ' -f1)
 [ "$SUM1" = "$SUM3" ] || fail "data read with digests differs"
 step "disconnect"

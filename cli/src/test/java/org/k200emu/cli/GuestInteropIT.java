@@ -23,7 +23,7 @@ class GuestInteropIT {
                 .as("guest output")
                 .contains("STEP discover 4420", "STEP connect", "STEP fio 4k randwrite verify",
                         "fio randwrite verify: errors=0", "fio sequential verify: errors=0",
-                        "reconnect read-back identical", "fio with digests: errors=0",
+                        "reconnect read-back identical", "fio with digests: errors=0", "fio 128k with digests: errors=0",
                         "ALL STEPS PASSED")
                 .doesNotContain("FAIL ");
         assertThat(result.exitCode()).as("guest exit status").isZero();

@@ -101,6 +101,11 @@ public final class HostQueuePair extends ChannelInboundHandlerAdapter {
         return ctx.channel();
     }
 
+    /** This queue's PDU decoder (its counters: what was copied, placed, read straight into buffers). */
+    PduDecoder decoder() {
+        return decoder;
+    }
+
     /** Command slots: the most commands this queue can have in flight. */
     public int depth() {
         return slots.length;

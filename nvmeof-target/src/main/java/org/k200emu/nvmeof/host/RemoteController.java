@@ -28,6 +28,7 @@ import org.k200emu.nvme.NvmeStatus;
 import org.k200emu.nvme.subsystem.DiscoveryEntry;
 import org.k200emu.nvme.subsystem.Subsystem;
 import org.k200emu.cluster.netty.TcpCongestion;
+import org.k200emu.nvmeof.tcp.DirectDataReads;
 import org.k200emu.nvmeof.tcp.pdu.PduDecoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -309,6 +310,7 @@ public final class RemoteController implements AutoCloseable {
                         if (t.tcpCongestion() != null) {
                             TcpCongestion.apply(ch, t.tcpCongestion());
                         }
+                        DirectDataReads.install(ch, decoder);
                         ch.pipeline().addLast("pdu-decoder", decoder);
                         ch.pipeline().addLast("queue-pair", queue);
                     }

@@ -29,6 +29,7 @@ import org.k200emu.nvme.subsystem.DiscoveryEntry;
 import org.k200emu.nvme.subsystem.DiscoveryLogSource;
 import org.k200emu.nvme.subsystem.Subsystem;
 import org.k200emu.cluster.netty.TcpCongestion;
+import org.k200emu.nvmeof.tcp.DirectDataReads;
 import org.k200emu.nvmeof.tcp.pdu.PduDecoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,6 +111,7 @@ public final class NvmeofTarget implements DiscoveryLogSource, AutoCloseable {
                         TcpCongestion.apply(ch, congestion);
                     }
                     PduDecoder decoder = new PduDecoder(PduDecoder.Role.TARGET, settings.maxReceivedPdu());
+                    DirectDataReads.install(ch, decoder);
                     ch.pipeline().addLast("pdu-decoder", decoder);
                     ch.pipeline().addLast("queue-pair", new TcpQueuePair(NvmeofTarget.this, port, decoder));
                 }

@@ -23,6 +23,16 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  * {@code FAILED} discards everything after a fatal error. A fatal error is thrown once as a
  * {@link PduFormatException} carrying the FES/FEI for the TermReq the connection must send.
  *
+ * <p>Reads straight into placements: the connection's {@link DirectDataReads} asks the decoder,
+ * before each socket read, where the read should go. While the data of a data PDU of
+ * {@value #LARGE_DATA} bytes or more is being placed, the answer is {@link #readWindow()}, a view
+ * of the rest of the placement, so the kernel writes the data where it belongs and the decoder
+ * only counts it (a smaller PDU's rest is copied from the next ordinary read, which also brings
+ * the PDUs after it: one system call fewer). After such a large PDU, {@link #readLimit()} keeps
+ * the next read to the next PDU's header, so that the next large PDU's data is placed from its
+ * first byte instead of arriving in a read buffer and being copied from there; a smaller data
+ * PDU ends that mode.
+ *
  * <p>Digests: the connection calls {@link #enableDigests} when it handles the ICReq (target) or
  * ICResp (host). That is in time for the next PDU even when it sits in the same read, because
  * each frame is handed down the pipeline before the next one's header is looked at.
@@ -68,6 +78,11 @@ public final class PduDecoder extends ChannelInboundHandlerAdapter {
     private static final int FEI_DATAL = 16;
 
     private static final int DIGEST = PduFlags.DIGEST_LENGTH;
+    /**
+     * Data PDUs at least this large make the next reads header-first ({@link #readLimit()}): the
+     * extra read system call costs less than copying this much data out of a read buffer.
+     */
+    static final int LARGE_DATA = 32 * 1024;
 
     private final Role role;
     private final int setupType;
@@ -93,6 +108,17 @@ public final class PduDecoder extends ChannelInboundHandlerAdapter {
     private int digestReceived;
     /** Data bytes written straight into placements. */
     private long placedBytes;
+    /** Of {@link #placedBytes}, those the socket read straight into a {@link #readWindow()}. */
+    private long directBytes;
+    /** The view of a placement last handed out for a socket read, and where in the placement it starts. */
+    private ByteBuf window;
+    private int windowStart;
+    /**
+     * Whether the last data PDU (the one being placed, in PLACING) has {@link #LARGE_DATA} bytes or
+     * more, and its PDO (the bytes up to its data: the header, its digest, padding).
+     */
+    private boolean largeData;
+    private int dataPdo;
 
     /**
      * A decoder for one connection.
@@ -151,6 +177,59 @@ public final class PduDecoder extends ChannelInboundHandlerAdapter {
         return placedBytes;
     }
 
+    /** Of {@link #placedBytes()}, the bytes the socket read straight into a placement (no copy at all). */
+    public long directBytes() {
+        return directBytes;
+    }
+
+    /**
+     * Where the next socket read should go, while a large data PDU's data is being placed: a view of
+     * the rest of its placement (a retained slice, empty, its capacity the data still to come),
+     * to be read into and then handed to this decoder as the read; else null. Only a placement
+     * in native memory is offered (the transports read into native memory; a heap buffer would
+     * cost them a copy of their own). Call on the connection's event loop right before the read,
+     * with nothing decoded in between.
+     */
+    public ByteBuf readWindow() {
+        // While placing, largeData says whether this PDU is large.
+        if (state != State.PLACING || !largeData || placeLeft == 0 || !placeInto.hasMemoryAddress()) {
+            return null;
+        }
+        windowStart = placeInto.writerIndex();
+        window = placeInto.retainedSlice(windowStart, placeLeft).clear();
+        return window;
+    }
+
+    /**
+     * How many bytes the next socket read should take at most, 0 for no limit: after a large data
+     * PDU, about one PDU header (or, for a PDU already begun, its rest), so that the next large
+     * PDU's data is placed by {@link #readWindow()} rather than read into a buffer and copied.
+     * The header read is the longer of a data PDU's (its PDO) and the longest other header this
+     * side receives (a CapsuleCmd's on the target), so that a command capsule between data PDUs
+     * takes one read, not two; what it takes of a data PDU's data is copied, a few dozen bytes.
+     */
+    public int readLimit() {
+        if (!largeData || placement == null) {
+            return 0;
+        }
+        switch (state) {
+            case COMMON_HEADER:
+                return partial == null ? headerRead() : 0;
+            case REST_OF_PDU:
+                return partial == null ? 0 : pduLength - partial.readableBytes();
+            case PLACING:
+                return placeLeft == 0 ? digestLeft + headerRead() : 0;
+            default:
+                return 0;
+        }
+    }
+
+    private int headerRead() {
+        int longest = (role == Role.TARGET ? PduType.CAPSULE_CMD_HLEN : PduType.SHORT_HLEN)
+                + (headerDigest ? DIGEST : 0);
+        return Math.max(dataPdo, longest);
+    }
+
     /**
      * Lets the connection name where the data of split H2CData/C2HData PDUs goes, so that it is
      * copied once, from the socket read into that buffer, rather than joined first; such a PDU
@@ -200,6 +279,7 @@ public final class PduDecoder extends ChannelInboundHandlerAdapter {
                 copiedBytes += n;
             }
         } finally {
+            window = null;
             in.release();
             if (state == State.FAILED) {
                 releasePartial();
@@ -255,7 +335,19 @@ public final class PduDecoder extends ChannelInboundHandlerAdapter {
      */
     private boolean continuePlacing(ChannelHandlerContext ctx, ByteBuf in) {
         int n = Math.min(placeLeft, in.readableBytes());
-        placeInto.writeBytes(in, n);
+        if (in == window) {
+            // The socket read into the placement itself: the bytes are already where they go.
+            window = null;
+            if (placeInto.writerIndex() != windowStart) {
+                throw new IllegalStateException("a read window handed out at " + windowStart
+                        + " came back with the placement at " + placeInto.writerIndex());
+            }
+            placeInto.writerIndex(windowStart + n);
+            in.skipBytes(n);
+            directBytes += n;
+        } else {
+            placeInto.writeBytes(in, n);
+        }
         placeLeft -= n;
         placedBytes += n;
         while (placeLeft == 0 && digestLeft > 0 && in.isReadable()) {
@@ -471,6 +563,8 @@ public final class PduDecoder extends ChannelInboundHandlerAdapter {
             dataLength = pduLength - pdo - (ddgstf ? DIGEST : 0);
         }
         if (type == PduType.H2C_DATA || type == PduType.C2H_DATA) {
+            largeData = dataLength >= LARGE_DATA;
+            dataPdo = pdo;
             int datal = in.getIntLE(r + FEI_DATAL);
             // Zero-length data PDUs are refused too, as Linux nvmet does: they move nothing.
             if (datal != dataLength || dataLength == 0) {

@@ -180,6 +180,138 @@ class PduDecoderCopyTest {
         assertThat(ch.finishAndReleaseAll()).isFalse();
     }
 
+    /**
+     * Feeds {@code stream} as the connection's {@code DirectDataReads} has epoll read it: each read
+     * into the decoder's window when it offers one, else into a buffer of its read limit, else of
+     * {@code READ} bytes; a read takes what the buffer has room for. Returns the frames' bytes.
+     */
+    private static List<byte[]> feedAsTheSocketReads(EmbeddedChannel ch, PduDecoder decoder, ByteBuf stream) {
+        List<byte[]> frames = new ArrayList<>();
+        ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                ByteBuf frame = (ByteBuf) msg;
+                frames.add(ByteBufUtil.getBytes(frame));
+                frame.release();
+            }
+        });
+        while (stream.isReadable()) {
+            ByteBuf read = decoder.readWindow();
+            if (read == null) {
+                int limit = decoder.readLimit();
+                read = PooledByteBufAllocator.DEFAULT.directBuffer(limit > 0 ? limit : READ);
+            }
+            read.writeBytes(stream, Math.min(read.capacity() - read.writerIndex(), stream.readableBytes()));
+            ch.pipeline().fireChannelRead(read);
+        }
+        ch.pipeline().fireChannelReadComplete();
+        return frames;
+    }
+
+    @ParameterizedTest(name = "data digests {0}")
+    @ValueSource(booleans = {false, true})
+    void theSocketReadsLargeDataStraightIntoItsPlacement(boolean ddgst) {
+        int large = 128 * 1024;
+        int small = 4096;
+        // Large PDUs, then small ones (which end header-first reads), then large ones again.
+        int[] sizes = new int[24];
+        for (int i = 0; i < sizes.length; i++) {
+            sizes[i] = i >= 8 && i < 12 ? small : large;
+        }
+        PduDecoder decoder = new PduDecoder(PduDecoder.Role.HOST, large + 1024);
+        decoder.enableDigests(false, ddgst);
+        ByteBuf[] into = new ByteBuf[sizes.length];
+        decoder.placement(header -> {
+            int cid = Pdu.C2HData.cccid(header);
+            into[cid] = PooledByteBufAllocator.DEFAULT.directBuffer(sizes[cid]);
+            return into[cid];
+        });
+        List<String> placed = new ArrayList<>();
+        EmbeddedChannel ch = new EmbeddedChannel(decoder, new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (msg instanceof PlacedData p) {
+                    placed.add(Pdu.C2HData.cccid(p.header()) + (p.digestFailed() ? "!" : ""));
+                } else {
+                    ctx.fireChannelRead(msg);
+                }
+            }
+        });
+        ByteBuf stream = Unpooled.buffer();
+        PduEncoder.writeIcResp(stream, 0, false, ddgst, large);
+        for (int i = 0; i < sizes.length; i++) {
+            PduEncoder.writeC2HDataHeader(stream, i, 0, sizes[i], true, true, false, ddgst);
+            ByteBuf payload = Unpooled.wrappedBuffer(PduStreams.pattern(sizes[i], i));
+            stream.writeBytes(payload, 0, sizes[i]);
+            if (ddgst) {
+                PduEncoder.writeDataDigest(stream, payload);
+                if (i == 14) {
+                    stream.setByte(stream.writerIndex() - 1, stream.getByte(stream.writerIndex() - 1) ^ 0x01);
+                }
+            }
+            payload.release();
+        }
+
+        List<byte[]> frames = feedAsTheSocketReads(ch, decoder, stream);
+        stream.release();
+
+        List<String> expected = new ArrayList<>();
+        long direct = 0;
+        for (int i = 0; i < sizes.length; i++) {
+            if (into[i] != null) {
+                assertThat(ByteBufUtil.getBytes(into[i])).as("PDU %d", i).isEqualTo(PduStreams.pattern(sizes[i], i));
+                into[i].release();
+                expected.add(i + (ddgst && i == 14 ? "!" : ""));
+            }
+            if (i != 0 && i != 12 && sizes[i] == large) {
+                direct += large;
+            }
+        }
+        assertThat(placed).containsExactlyElementsOf(expected);
+        // Every large PDU after a large one came header first, then its data straight from the
+        // socket; the first large PDU of each run was split by an ordinary read, placed by a copy.
+        assertThat(decoder.directBytes()).isGreaterThanOrEqualTo(direct);
+        assertThat(decoder.placedBytes() - decoder.directBytes()).isLessThan(2L * large);
+        // The small PDUs came whole in ordinary reads again: sliced, as frames.
+        assertThat(frames.size() - 1 + placed.size()).isEqualTo(sizes.length);
+        assertThat(frames.size() - 1).isPositive();
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void aPlacementOnTheHeapIsNotOfferedToTheSocket() {
+        int data = 128 * 1024;
+        PduDecoder decoder = new PduDecoder(PduDecoder.Role.HOST, data + 1024);
+        ByteBuf into = Unpooled.buffer(data);
+        decoder.placement(header -> into);
+        List<String> placed = new ArrayList<>();
+        EmbeddedChannel ch = new EmbeddedChannel(decoder, new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (msg instanceof ByteBuf frame) {
+                    frame.release();
+                }
+                placed.add(msg instanceof PlacedData ? "placed" : "frame");
+            }
+        });
+        ByteBuf stream = Unpooled.buffer();
+        PduEncoder.writeIcResp(stream, 0, false, false, data);
+        PduEncoder.writeC2HDataHeader(stream, 0, 0, data, true, true, false, false);
+        stream.writeBytes(PduStreams.pattern(data, 0));
+        ByteBuf first = PooledByteBufAllocator.DEFAULT.directBuffer(READ);
+        first.writeBytes(stream, READ);
+        ch.writeInbound(first);
+        assertThat(decoder.placedBytes()).isPositive();
+        // A transport reads into native memory: a heap buffer would cost it a copy (and epoll failed on one).
+        assertThat(decoder.readWindow()).isNull();
+        ch.writeInbound(stream);
+        assertThat(placed).containsExactly("frame", "placed");
+        assertThat(ByteBufUtil.getBytes(into)).isEqualTo(PduStreams.pattern(data, 0));
+        assertThat(decoder.directBytes()).isZero();
+        into.release();
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
     @Test
     void dataPdusWholeInAReadAreSlicedNotPlaced() {
         PduDecoder decoder = new PduDecoder(PduDecoder.Role.HOST, 8192);

@@ -186,9 +186,9 @@ public final class PduDecoder extends ChannelInboundHandlerAdapter {
      * Where the next socket read should go, while a large data PDU's data is being placed: a view of
      * the rest of its placement (a retained slice, empty, its capacity the data still to come),
      * to be read into and then handed to this decoder as the read; else null. Only a placement
-     * in native memory is offered (the transports read into native memory; a heap buffer would
-     * cost them a copy of their own). Call on the connection's event loop right before the read,
-     * with nothing decoded in between.
+     * in native memory is offered: the transports read into native memory (handed a view of a
+     * heap buffer, the epoll transport's read failed). Call on the connection's event loop right
+     * before the read, with nothing decoded in between.
      */
     public ByteBuf readWindow() {
         // While placing, largeData says whether this PDU is large.

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.k200emu.cluster.netty.CoreEventLoops;
 import org.k200emu.nvme.NvmeStatus;
 import org.k200emu.nvme.subsystem.DiscoveryEntry;
 import org.k200emu.nvme.subsystem.Subsystem;
@@ -102,16 +103,18 @@ class RemoteControllerTest {
     }
 
     /**
-     * Large transfers over a real socket (epoll where the machine has it), in flight together and
-     * between small ones, into and out of native buffers: each side's socket reads data straight
+     * Large transfers over a real socket (the initiator on epoll where the machine has it, the
+     * card on each transport), in flight together and between small ones, into and out of native
+     * buffers: the initiator's socket and, on epoll and NIO, the card's read the data straight
      * into the command's buffer (DirectDataReads), and every byte reads back as written.
      */
-    @ParameterizedTest(name = "header digest {0}, data digest {1}")
-    @CsvSource({"false,false", "true,true"})
-    void largeTransfersAreReadStraightIntoTheirBuffers(boolean hdgst, boolean ddgst) throws Exception {
+    @ParameterizedTest(name = "header digest {0}, data digest {1}, card on {2}")
+    @CsvSource({"false,false,EPOLL", "true,true,EPOLL", "false,false,NIO", "true,true,NIO", "true,true,IO_URING"})
+    void largeTransfersAreReadStraightIntoTheirBuffers(boolean hdgst, boolean ddgst, CoreEventLoops.Transport cardTransport)
+            throws Exception {
         card.close();
         // H2CData PDUs of up to 128 KiB, transfers of up to 1 MiB.
-        card = new LoopbackTarget(new TcpTransportSettings(128 * 1024, 8192, 8, 128, 4));
+        card = new LoopbackTarget(new TcpTransportSettings(128 * 1024, 8192, 8, 128, 4), 0, cardTransport);
         address = card.address();
         int[] sizes = {128 * 1024, 4096, 512 * 1024, 128 * 1024, 8192, 1 << 20, 128 * 1024, 128 * 1024};
         try (RemoteController rc = RemoteController.connectNow(options().withIoQueues(1, 32).withDigests(hdgst, ddgst),

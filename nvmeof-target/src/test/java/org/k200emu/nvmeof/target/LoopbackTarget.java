@@ -39,9 +39,14 @@ public final class LoopbackTarget implements AutoCloseable {
 
     /** Also serves {@link #PROTECTED} with protection information of {@code piType} (1..3; 0: not). */
     public LoopbackTarget(TcpTransportSettings settings, int piType) {
+        this(settings, piType, CoreEventLoops.Transport.AUTO);
+    }
+
+    /** The card's event loops on {@code transport} (epoll, NIO, io_uring). */
+    public LoopbackTarget(TcpTransportSettings settings, int piType, CoreEventLoops.Transport transport) {
         this.settings = settings;
         Mppa mppa = Mppa.create(MppaLayout.of(2, 2, 1));
-        loops = CoreEventLoops.start(CorePlacement.interleaved(mppa, 2), CoreEventLoops.Transport.AUTO, false);
+        loops = CoreEventLoops.start(CorePlacement.interleaved(mppa, 2), transport, false);
         bdev = new MallocBdev("m0", BLOCK, BLOCKS);
         Subsystem open = Subsystem.nvm(NQN, null, "K200-LP test", true, List.of());
         open.addNamespace(new Namespace(1, bdev, null, null));

@@ -27,6 +27,16 @@ class PduDecoderCopyTest {
 
     /** Feeds {@code stream} in reads of {@code READ} bytes; returns the frames' bytes. */
     private static List<byte[]> feed(EmbeddedChannel ch, ByteBuf stream) {
+        return feed(ch, null, stream);
+    }
+
+    /**
+     * Feeds {@code stream} in reads of {@code READ} bytes or, given the decoder, as the
+     * connection's {@code DirectDataReads} has epoll read it: each read into the decoder's window
+     * when it offers one, else into a buffer of its read limit, else of {@code READ} bytes; a read
+     * takes what its buffer has room for. Returns the frames' bytes.
+     */
+    private static List<byte[]> feed(EmbeddedChannel ch, PduDecoder asTheSocketReads, ByteBuf stream) {
         List<byte[]> frames = new ArrayList<>();
         ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
             @Override
@@ -37,8 +47,12 @@ class PduDecoderCopyTest {
             }
         });
         while (stream.isReadable()) {
-            ByteBuf read = PooledByteBufAllocator.DEFAULT.directBuffer(READ);
-            read.writeBytes(stream, Math.min(READ, stream.readableBytes()));
+            ByteBuf read = asTheSocketReads == null ? null : asTheSocketReads.readWindow();
+            if (read == null) {
+                int limit = asTheSocketReads == null ? 0 : asTheSocketReads.readLimit();
+                read = PooledByteBufAllocator.DEFAULT.directBuffer(limit > 0 ? limit : READ);
+            }
+            read.writeBytes(stream, Math.min(read.capacity() - read.writerIndex(), stream.readableBytes()));
             ch.pipeline().fireChannelRead(read);
         }
         ch.pipeline().fireChannelReadComplete();
@@ -180,34 +194,6 @@ class PduDecoderCopyTest {
         assertThat(ch.finishAndReleaseAll()).isFalse();
     }
 
-    /**
-     * Feeds {@code stream} as the connection's {@code DirectDataReads} has epoll read it: each read
-     * into the decoder's window when it offers one, else into a buffer of its read limit, else of
-     * {@code READ} bytes; a read takes what the buffer has room for. Returns the frames' bytes.
-     */
-    private static List<byte[]> feedAsTheSocketReads(EmbeddedChannel ch, PduDecoder decoder, ByteBuf stream) {
-        List<byte[]> frames = new ArrayList<>();
-        ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-            @Override
-            public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                ByteBuf frame = (ByteBuf) msg;
-                frames.add(ByteBufUtil.getBytes(frame));
-                frame.release();
-            }
-        });
-        while (stream.isReadable()) {
-            ByteBuf read = decoder.readWindow();
-            if (read == null) {
-                int limit = decoder.readLimit();
-                read = PooledByteBufAllocator.DEFAULT.directBuffer(limit > 0 ? limit : READ);
-            }
-            read.writeBytes(stream, Math.min(read.capacity() - read.writerIndex(), stream.readableBytes()));
-            ch.pipeline().fireChannelRead(read);
-        }
-        ch.pipeline().fireChannelReadComplete();
-        return frames;
-    }
-
     @ParameterizedTest(name = "data digests {0}")
     @ValueSource(booleans = {false, true})
     void theSocketReadsLargeDataStraightIntoItsPlacement(boolean ddgst) {
@@ -252,7 +238,7 @@ class PduDecoderCopyTest {
             payload.release();
         }
 
-        List<byte[]> frames = feedAsTheSocketReads(ch, decoder, stream);
+        List<byte[]> frames = feed(ch, decoder, stream);
         stream.release();
 
         List<String> expected = new ArrayList<>();

@@ -288,7 +288,7 @@ class PduDecoderCopyTest {
         first.writeBytes(stream, READ);
         ch.writeInbound(first);
         assertThat(decoder.placedBytes()).isPositive();
-        // A transport reads into native memory: a heap buffer would cost it a copy (and epoll failed on one).
+        // Transports read into native memory: handed a view of a heap buffer, epoll's read failed.
         assertThat(decoder.readWindow()).isNull();
         ch.writeInbound(stream);
         assertThat(placed).containsExactly("frame", "placed");

@@ -34,14 +34,12 @@ public final class DirectDataReads implements RecvByteBufAllocator {
         this.decoder = decoder;
     }
 
-    /** Puts the connection's reads under its decoder, where the transport allows it; returns whether it did. */
-    public static boolean install(SocketChannel channel, PduDecoder decoder) {
-        if (!(channel instanceof EpollSocketChannel) && !(channel instanceof NioSocketChannel)) {
-            return false;
+    /** Puts the connection's reads under its decoder, where the transport allows it (epoll, NIO). */
+    public static void install(SocketChannel channel, PduDecoder decoder) {
+        if (channel instanceof EpollSocketChannel || channel instanceof NioSocketChannel) {
+            ChannelConfig config = channel.config();
+            config.setRecvByteBufAllocator(new DirectDataReads(config.getRecvByteBufAllocator(), decoder));
         }
-        ChannelConfig config = channel.config();
-        config.setRecvByteBufAllocator(new DirectDataReads(config.getRecvByteBufAllocator(), decoder));
-        return true;
     }
 
     @Override

@@ -16,8 +16,9 @@ import org.k200emu.nvmeof.tcp.pdu.PduDecoder;
  * decoder's {@link PduDecoder#readWindow()}), so those bytes are copied once, by the kernel,
  * instead of into a read buffer and then again in Java; after a large data PDU a read takes only
  * up to the next PDU's data ({@link PduDecoder#readLimit()}); otherwise the channel's own
- * allocator sizes the read. Everything else (how much was read, whether to read on) is the
- * channel allocator's.
+ * allocator sizes the read. Whether to read on is the channel allocator's, with one addition:
+ * when a read ends inside a small PDU, the loop takes one more read for its rest
+ * ({@link PduDecoder#awaitsSmallRest()}).
  *
  * <p>Installed only on transports that read synchronously, one buffer at a time, and hand each
  * read down the pipeline before allocating the next (epoll and NIO): the decoder's answer is
@@ -51,6 +52,9 @@ public final class DirectDataReads implements RecvByteBufAllocator {
     private final class DecoderHandle implements ExtendedHandle {
 
         private final ExtendedHandle handle;
+        private ChannelConfig config;
+        /** Whether this read loop has taken its one read for the rest of a split small PDU. */
+        private boolean restRead;
 
         DecoderHandle(ExtendedHandle handle) {
             this.handle = handle;
@@ -73,6 +77,8 @@ public final class DirectDataReads implements RecvByteBufAllocator {
 
         @Override
         public void reset(ChannelConfig config) {
+            this.config = config;
+            restRead = false;
             handle.reset(config);
         }
 
@@ -103,12 +109,30 @@ public final class DirectDataReads implements RecvByteBufAllocator {
 
         @Override
         public boolean continueReading() {
-            return handle.continueReading();
+            return handle.continueReading() || readRest();
         }
 
         @Override
         public boolean continueReading(UncheckedBooleanSupplier maybeMoreDataSupplier) {
-            return handle.continueReading(maybeMoreDataSupplier);
+            return handle.continueReading(maybeMoreDataSupplier) || readRest();
+        }
+
+        /**
+         * Once per read loop, one more read when the last one ended inside a small PDU: a peer
+         * that writes a batch of PDUs in one call sends it as segments of up to 64 KiB on
+         * loopback, so a batch of sixteen 4 KiB writes comes as one segment and a tail, the tail
+         * on its way while the first segment's PDUs are handled. Read with them, the tail's PDU is
+         * answered in the same write as the rest; left for the next event-loop turn, it costs its
+         * own read and write system calls on both sides. When the rest has not come, the read
+         * finds nothing and the loop ends as it would have.
+         */
+        private boolean readRest() {
+            if (restRead || config == null || !config.isAutoRead() || handle.lastBytesRead() <= 0
+                    || !decoder.awaitsSmallRest()) {
+                return false;
+            }
+            restRead = true;
+            return true;
         }
 
         @Override

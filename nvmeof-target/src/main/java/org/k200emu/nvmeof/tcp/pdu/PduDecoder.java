@@ -224,6 +224,25 @@ public final class PduDecoder extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Whether the last read ended inside a PDU whose rest is small (under {@value #LARGE_DATA}
+     * bytes). When the peer's write of several PDUs went out as more than one TCP segment, that
+     * rest is already on its way: one more read now is likely to complete the PDU, and the answers
+     * to all the PDUs read so far can then go out in one write.
+     */
+    public boolean awaitsSmallRest() {
+        switch (state) {
+            case COMMON_HEADER:
+                return partial != null;
+            case REST_OF_PDU:
+                return partial != null && pduLength - partial.readableBytes() < LARGE_DATA;
+            case PLACING:
+                return !largeData && placeLeft + digestLeft > 0;
+            default:
+                return false;
+        }
+    }
+
     private int headerRead() {
         int longest = (role == Role.TARGET ? PduType.CAPSULE_CMD_HLEN : PduType.SHORT_HLEN)
                 + (headerDigest ? DIGEST : 0);

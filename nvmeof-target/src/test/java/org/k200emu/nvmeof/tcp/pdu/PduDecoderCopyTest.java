@@ -319,6 +319,48 @@ class PduDecoderCopyTest {
         assertThat(ch.finishAndReleaseAll()).isFalse();
     }
 
+    /**
+     * Whether a read that ends inside a data PDU leaves a small rest to wait for: a 4 KiB PDU
+     * being placed does, and so does a 4 KiB one joined without a placement; a 128 KiB PDU does
+     * not, placed (its rest is read straight into its buffer, read by read) or not.
+     */
+    @ParameterizedTest(name = "{0} bytes, placed {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"4096,true,true", "4096,false,true", "131072,true,false",
+            "131072,false,false"})
+    void aSplitSmallDataPduLeavesItsRestToWaitFor(int data, boolean placed, boolean awaits) {
+        PduDecoder decoder = new PduDecoder(PduDecoder.Role.HOST, data + 1024);
+        ByteBuf[] into = new ByteBuf[1];
+        if (placed) {
+            decoder.placement(header -> into[0] = PooledByteBufAllocator.DEFAULT.directBuffer(data));
+        }
+        List<Object> frames = new ArrayList<>();
+        EmbeddedChannel ch = new EmbeddedChannel(decoder, new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                frames.add(msg);
+                io.netty.util.ReferenceCountUtil.release(msg);
+            }
+        });
+        ByteBuf stream = Unpooled.directBuffer();
+        PduEncoder.writeIcResp(stream, 0, false, false, data);
+        PduEncoder.writeC2HDataHeader(stream, 1, 0, data, true, true, false, false);
+        stream.writeBytes(PduStreams.pattern(data, 1));
+        int cut = PduType.IC_LENGTH + 24 + data / 2;
+
+        ch.writeInbound(stream.readRetainedSlice(cut));
+        assertThat(decoder.awaitsSmallRest()).isEqualTo(awaits);
+        ch.writeInbound(stream);
+        assertThat(decoder.awaitsSmallRest()).isFalse();
+
+        assertThat(frames).hasSize(2);
+        assertThat(frames.get(1)).isInstanceOf(placed ? PlacedData.class : ByteBuf.class);
+        if (placed) {
+            assertThat(ByteBufUtil.getBytes(into[0])).isEqualTo(PduStreams.pattern(data, 1));
+            into[0].release();
+        }
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
     @Test
     void aSplitPduIsDroppedWithTheConnection() {
         PduDecoder decoder = new PduDecoder(PduDecoder.Role.TARGET, 8192 + 72);

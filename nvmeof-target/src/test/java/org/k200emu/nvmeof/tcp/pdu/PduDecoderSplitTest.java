@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -36,10 +38,19 @@ class PduDecoderSplitTest {
     void everyTwoWaySplit(PduDecoder.Role role, boolean hdgst, boolean ddgst) {
         PduStreams.Stream s = stream(role, hdgst, ddgst);
         byte[] bytes = s.bytes();
+        Set<Integer> boundaries = new HashSet<>();
+        int end = 0;
+        for (byte[] pdu : s.pdus()) {
+            boundaries.add(end += pdu.length);
+        }
         for (int split = 1; split < bytes.length; split++) {
             EmbeddedChannel ch = PduStreams.channel(role);
+            PduDecoder decoder = ch.pipeline().get(PduDecoder.class);
             ch.writeInbound(Unpooled.wrappedBuffer(bytes, 0, split));
+            // Every PDU here is small: a read that ends inside one leaves its rest to wait for.
+            assertThat(decoder.awaitsSmallRest()).as("split at %d", split).isEqualTo(!boundaries.contains(split));
             ch.writeInbound(Unpooled.wrappedBuffer(bytes, split, bytes.length - split));
+            assertThat(decoder.awaitsSmallRest()).isFalse();
             List<byte[]> frames = PduStreams.drain(ch);
             assertThat(frames).as("split at %d", split).containsExactlyElementsOf(s.pdus());
             ch.finishAndReleaseAll();

@@ -1,0 +1,115 @@
+package org.k200emu.nvmeof.tcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import org.k200emu.nvmeof.tcp.pdu.PduDecoder;
+import org.k200emu.nvmeof.tcp.pdu.PduEncoder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The read loop's say over one more read: Netty's allocator ends a loop at the first read that
+ * does not fill its buffer; {@link DirectDataReads} adds one read, once per loop, when that read
+ * ended inside a small PDU, whose rest the peer is most likely sending already.
+ */
+class DirectDataReadsTest {
+
+    private static final int BUFFER = 64 * 1024;
+
+    private final PduDecoder decoder = new PduDecoder(PduDecoder.Role.TARGET, 8192 + 72);
+    private final EmbeddedChannel decoding = new EmbeddedChannel(decoder);
+    private NioSocketChannel channel;
+    private RecvByteBufAllocator.ExtendedHandle handle;
+
+    @BeforeEach
+    void install() {
+        channel = new NioSocketChannel();
+        DirectDataReads.install(channel, decoder);
+        assertThat((Object) channel.config().getRecvByteBufAllocator()).isInstanceOf(DirectDataReads.class);
+        handle = (RecvByteBufAllocator.ExtendedHandle) channel.config().getRecvByteBufAllocator().newHandle();
+        handle.reset(channel.config());
+    }
+
+    @AfterEach
+    void close() {
+        // Closing releases the decoder's kept start of a split capsule.
+        decoding.finishAndReleaseAll();
+        // Never registered: nothing but the socket to close.
+        channel.unsafe().closeForcibly();
+    }
+
+    /** The connection's stream up to {@code cut} bytes into its 4 KiB write capsule. */
+    private void receiveUpTo(int cut) {
+        ByteBuf stream = Unpooled.buffer();
+        PduEncoder.writeIcReq(stream, 0, false, false, 1);
+        ByteBuf sqe = Unpooled.wrappedBuffer(new byte[64]);
+        ByteBuf data = Unpooled.wrappedBuffer(new byte[4096]);
+        PduEncoder.writeCapsuleCmd(stream, sqe, data, false, false);
+        sqe.release();
+        data.release();
+        decoding.writeInbound(stream.retainedSlice(0, 128 + cut));
+        stream.release();
+        decoding.releaseInbound();
+    }
+
+    /** A read of {@code bytes} into a buffer of 64 KiB, handed down the pipeline. */
+    private void read(int bytes) {
+        handle.attemptedBytesRead(BUFFER);
+        handle.lastBytesRead(bytes);
+        handle.incMessagesRead(1);
+    }
+
+    @Test
+    void aReadEndingInsideASmallPduTakesOneMoreRead() {
+        receiveUpTo(1000);
+        read(1000);
+        assertThat(handle.continueReading()).isTrue();
+        // That read brought part of the rest only: the loop ends all the same.
+        read(500);
+        assertThat(handle.continueReading()).isFalse();
+        // The next loop may take its own.
+        handle.reset(channel.config());
+        read(200);
+        assertThat(handle.continueReading()).isTrue();
+    }
+
+    @Test
+    void aReadEndingBetweenPdusEndsTheLoop() {
+        receiveUpTo(72 + 4096);
+        read(72 + 4096);
+        assertThat(decoder.awaitsSmallRest()).isFalse();
+        assertThat(handle.continueReading()).isFalse();
+    }
+
+    @Test
+    void aFullReadReadsOnAsNettyWould() {
+        receiveUpTo(1000);
+        handle.attemptedBytesRead(BUFFER);
+        handle.lastBytesRead(BUFFER);
+        handle.incMessagesRead(1);
+        assertThat(handle.continueReading()).isTrue();
+        assertThat(handle.continueReading()).isTrue();
+    }
+
+    @Test
+    void noMoreReadWithReadingPaused() {
+        receiveUpTo(1000);
+        channel.config().setAutoRead(false);
+        handle.reset(channel.config());
+        read(1000);
+        assertThat(handle.continueReading()).isFalse();
+    }
+
+    @Test
+    void noMoreReadAtTheStreamsEnd() {
+        receiveUpTo(1000);
+        read(-1);
+        assertThat(handle.continueReading()).isFalse();
+    }
+}

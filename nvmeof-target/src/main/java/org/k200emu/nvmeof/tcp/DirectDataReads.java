@@ -2,6 +2,7 @@ package org.k200emu.nvmeof.tcp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -28,10 +29,12 @@ import org.k200emu.nvmeof.tcp.pdu.PduDecoder;
 public final class DirectDataReads implements RecvByteBufAllocator {
 
     private final RecvByteBufAllocator base;
+    private final Channel channel;
     private final PduDecoder decoder;
 
-    private DirectDataReads(RecvByteBufAllocator base, PduDecoder decoder) {
+    private DirectDataReads(RecvByteBufAllocator base, Channel channel, PduDecoder decoder) {
         this.base = base;
+        this.channel = channel;
         this.decoder = decoder;
     }
 
@@ -39,7 +42,7 @@ public final class DirectDataReads implements RecvByteBufAllocator {
     public static void install(SocketChannel channel, PduDecoder decoder) {
         if (channel instanceof EpollSocketChannel || channel instanceof NioSocketChannel) {
             ChannelConfig config = channel.config();
-            config.setRecvByteBufAllocator(new DirectDataReads(config.getRecvByteBufAllocator(), decoder));
+            config.setRecvByteBufAllocator(new DirectDataReads(config.getRecvByteBufAllocator(), channel, decoder));
         }
     }
 
@@ -128,7 +131,7 @@ public final class DirectDataReads implements RecvByteBufAllocator {
          */
         private boolean readRest() {
             if (restRead || config == null || !config.isAutoRead() || handle.lastBytesRead() <= 0
-                    || !decoder.awaitsSmallRest()) {
+                    || !decoder.awaitsSmallRest() || !channel.isActive()) {
                 return false;
             }
             restRead = true;

@@ -2,11 +2,20 @@ package org.k200emu.nvmeof.tcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.TimeUnit;
 import org.k200emu.nvmeof.tcp.pdu.PduDecoder;
 import org.k200emu.nvmeof.tcp.pdu.PduEncoder;
 import org.junit.jupiter.api.AfterEach;
@@ -24,12 +33,21 @@ class DirectDataReadsTest {
 
     private final PduDecoder decoder = new PduDecoder(PduDecoder.Role.TARGET, 8192 + 72);
     private final EmbeddedChannel decoding = new EmbeddedChannel(decoder);
+    private EventLoopGroup group;
+    private ServerSocket server;
+    private Socket peer;
     private NioSocketChannel channel;
     private RecvByteBufAllocator.ExtendedHandle handle;
 
+    /** A connected channel (the peer sends nothing, so its own loop never reads) under DirectDataReads. */
     @BeforeEach
-    void install() {
-        channel = new NioSocketChannel();
+    void connect() throws Exception {
+        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        channel = (NioSocketChannel) new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .handler(new ChannelInboundHandlerAdapter())
+                .connect(server.getLocalSocketAddress()).sync().channel();
+        peer = server.accept();
         DirectDataReads.install(channel, decoder);
         assertThat((Object) channel.config().getRecvByteBufAllocator()).isInstanceOf(DirectDataReads.class);
         handle = (RecvByteBufAllocator.ExtendedHandle) channel.config().getRecvByteBufAllocator().newHandle();
@@ -37,11 +55,13 @@ class DirectDataReadsTest {
     }
 
     @AfterEach
-    void close() {
+    void close() throws Exception {
         // Closing releases the decoder's kept start of a split capsule.
         decoding.finishAndReleaseAll();
-        // Never registered: nothing but the socket to close.
-        channel.unsafe().closeForcibly();
+        channel.close().sync();
+        peer.close();
+        server.close();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     }
 
     /** The connection's stream up to {@code cut} bytes into its 4 KiB write capsule. */
@@ -102,6 +122,14 @@ class DirectDataReadsTest {
         receiveUpTo(1000);
         channel.config().setAutoRead(false);
         handle.reset(channel.config());
+        read(1000);
+        assertThat(handle.continueReading()).isFalse();
+    }
+
+    @Test
+    void noMoreReadOnAClosedChannel() throws Exception {
+        receiveUpTo(1000);
+        channel.close().sync();
         read(1000);
         assertThat(handle.continueReading()).isFalse();
     }

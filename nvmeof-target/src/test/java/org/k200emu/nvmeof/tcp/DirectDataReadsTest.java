@@ -18,6 +18,7 @@ import java.net.Socket;
 import java.util.concurrent.TimeUnit;
 import org.k200emu.nvmeof.tcp.pdu.PduDecoder;
 import org.k200emu.nvmeof.tcp.pdu.PduEncoder;
+import org.k200emu.nvmeof.tcp.pdu.PduType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -73,12 +74,12 @@ class DirectDataReadsTest {
         PduEncoder.writeCapsuleCmd(stream, sqe, data, false, false);
         sqe.release();
         data.release();
-        decoding.writeInbound(stream.retainedSlice(0, 128 + cut));
+        decoding.writeInbound(stream.retainedSlice(0, PduType.IC_LENGTH + cut));
         stream.release();
         decoding.releaseInbound();
     }
 
-    /** A read of {@code bytes} into a buffer of 64 KiB, handed down the pipeline. */
+    /** Tells the handle of a read of {@code bytes} into a buffer of 64 KiB, as the channel's read loop does. */
     private void read(int bytes) {
         handle.attemptedBytesRead(BUFFER);
         handle.lastBytesRead(bytes);

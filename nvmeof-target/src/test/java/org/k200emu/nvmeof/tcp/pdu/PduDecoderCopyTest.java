@@ -9,10 +9,12 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -325,7 +327,7 @@ class PduDecoderCopyTest {
      * not, placed (its rest is read straight into its buffer, read by read) or not.
      */
     @ParameterizedTest(name = "{0} bytes, placed {1}")
-    @org.junit.jupiter.params.provider.CsvSource({"4096,true,true", "4096,false,true", "131072,true,false",
+    @CsvSource({"4096,true,true", "4096,false,true", "131072,true,false",
             "131072,false,false"})
     void aSplitSmallDataPduLeavesItsRestToWaitFor(int data, boolean placed, boolean awaits) {
         PduDecoder decoder = new PduDecoder(PduDecoder.Role.HOST, data + 1024);
@@ -338,7 +340,7 @@ class PduDecoderCopyTest {
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                 frames.add(msg);
-                io.netty.util.ReferenceCountUtil.release(msg);
+                ReferenceCountUtil.release(msg);
             }
         });
         ByteBuf stream = Unpooled.directBuffer();

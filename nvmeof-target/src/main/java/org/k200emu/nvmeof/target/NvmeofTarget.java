@@ -45,6 +45,8 @@ public final class NvmeofTarget implements DiscoveryLogSource, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(NvmeofTarget.class);
     private static final long DRAIN_TIMEOUT_MILLIS = 5000;
+    /** The most one socket read of a connection takes. */
+    static final int SOCKET_READ = 64 * 1024;
 
     private final CoreEventLoops loops;
     private final TcpTransportSettings settings;
@@ -107,7 +109,10 @@ public final class NvmeofTarget implements DiscoveryLogSource, AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // The pooled allocator recycles the slices the PDU decoder hands out; the adaptive
                 // one (Netty 4.2's default) allocates a new slice object per PDU.
-                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                // Reads of up to 64 KiB: a write's in-capsule data is a slice of the read it came
+                // in, and keeps that read's buffer alive until the write completes.
+                .childOption(ChannelOption.RECVBUF_ALLOCATOR, DirectDataReads.sized(SOCKET_READ));
         for (TargetPort port : ports) {
             ChannelFuture bound = bootstrap.clone().childHandler(new ChannelInitializer<SocketChannel>() {
                 @Override

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -140,5 +141,25 @@ class DirectDataReadsTest {
         receiveUpTo(1000);
         read(-1);
         assertThat(handle.continueReading()).isFalse();
+    }
+
+    /** The guess of a handle after a hundred read loops of one 384-byte read each (16 responses). */
+    private int guessAfterSmallReads(RecvByteBufAllocator allocator) {
+        RecvByteBufAllocator.ExtendedHandle h = (RecvByteBufAllocator.ExtendedHandle) allocator.newHandle();
+        for (int i = 0; i < 100; i++) {
+            h.reset(channel.config());
+            h.attemptedBytesRead(h.guess());
+            h.lastBytesRead(384);
+            h.incMessagesRead(1);
+            h.readComplete();
+        }
+        return h.guess();
+    }
+
+    @Test
+    void smallReadsLeaveTheReadAtItsMinimum() {
+        assertThat(guessAfterSmallReads(DirectDataReads.sized(1 << 20))).isEqualTo(DirectDataReads.MIN_READ);
+        // Netty's own minimum lets the guess shrink to where a batch a little larger splits.
+        assertThat(guessAfterSmallReads(new AdaptiveRecvByteBufAllocator())).isLessThan(1024);
     }
 }

@@ -30,14 +30,18 @@ import org.k200emu.nvmeof.tcp.pdu.PduDecoder;
 public final class DirectDataReads implements RecvByteBufAllocator {
 
     /**
-     * The smallest buffer a connection's socket read goes into. Netty's adaptive sizing, left at
-     * its minimum of 64 bytes, shrank the initiator's guess to about 400 bytes at 4k randwrite
-     * QD32, where a batch of responses is 16-18 times 24 bytes: one read in twenty then split a
-     * response, paid for with a second read, a buffer for the split PDU and a copy.
+     * The smallest buffer a connection's socket read goes into, on every transport. With Netty's
+     * own minimum of 64 bytes, the initiator's adaptive guess shrank to about 400 bytes at 4k
+     * randwrite QD32, where a batch of responses is 16-18 times 24 bytes: about one batch in
+     * twenty then came with a response split, paid for with a second read, a buffer for the
+     * split PDU and a copy.
      */
     public static final int MIN_READ = 4096;
 
-    /** The channel allocator for a connection's reads: Netty's adaptive sizing, from {@link #MIN_READ} to {@code maxRead}. */
+    /**
+     * The channel allocator for a connection's reads: Netty's adaptive sizing, from
+     * {@link #MIN_READ} to {@code maxRead}.
+     */
     public static RecvByteBufAllocator sized(int maxRead) {
         return new AdaptiveRecvByteBufAllocator(MIN_READ, MIN_READ, maxRead);
     }
@@ -56,7 +60,8 @@ public final class DirectDataReads implements RecvByteBufAllocator {
     public static void install(SocketChannel channel, PduDecoder decoder) {
         if (channel instanceof EpollSocketChannel || channel instanceof NioSocketChannel) {
             ChannelConfig config = channel.config();
-            config.setRecvByteBufAllocator(new DirectDataReads(config.getRecvByteBufAllocator(), channel, decoder));
+            RecvByteBufAllocator base = config.getRecvByteBufAllocator();
+            config.setRecvByteBufAllocator(new DirectDataReads(base, channel, decoder));
         }
     }
 

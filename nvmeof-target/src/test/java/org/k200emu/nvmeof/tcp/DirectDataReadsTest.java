@@ -80,7 +80,7 @@ class DirectDataReadsTest {
         decoding.releaseInbound();
     }
 
-    /** Tells the handle of a read of {@code bytes} into a buffer of 64 KiB, as the channel's read loop does. */
+    /** Tells the handle of a read of {@code bytes} into a 64 KiB buffer, as a channel's read loop does. */
     private void read(int bytes) {
         handle.attemptedBytesRead(BUFFER);
         handle.lastBytesRead(bytes);

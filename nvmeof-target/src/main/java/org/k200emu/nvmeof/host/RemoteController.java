@@ -242,8 +242,9 @@ public final class RemoteController implements AutoCloseable {
                 } else if (error == null) {
                     a.abort();
                 } else {
-                    LOG.debug("{}: reconnect failed: {}", this, error.toString());
-                    retry(Math.min(delayMillis * 2, MAX_RETRY_MILLIS));
+                    long next = Math.min(delayMillis * 2, MAX_RETRY_MILLIS);
+                    LOG.info("{}: reconnect failed ({}); next try in {} ms", this, error.toString(), next);
+                    retry(next);
                 }
             });
         }, delayMillis, TimeUnit.MILLISECONDS);

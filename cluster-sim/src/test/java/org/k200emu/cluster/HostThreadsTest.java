@@ -81,11 +81,15 @@ class HostThreadsTest {
     }
 
     @Test
-    void closeStopsAndJoinsTheThreads() {
+    void closeStopsAndJoinsTheThreads() throws Exception {
         CorePlacement placement = CorePlacement.interleaved(mppa, 2);
         HostThreads host = HostThreads.start(placement, IdleStrategy::yielding);
         assertThat(host.threads()).hasSize(2).allMatch(Thread::isAlive);
         assertThat(host.threads()).extracting(Thread::getName).containsExactly("k200-host-0", "k200-host-1");
+        // A core is polled when it has work: give core 0 some, and close only once it has run.
+        CompletableFuture<Void> ran = new CompletableFuture<>();
+        assertThat(mppa.core(0).offer(() -> ran.complete(null))).isTrue();
+        ran.get(5, TimeUnit.SECONDS);
         host.close();
         assertThat(host.isRunning()).isFalse();
         assertThat(host.threads()).noneMatch(Thread::isAlive);

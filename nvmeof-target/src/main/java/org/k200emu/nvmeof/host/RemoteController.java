@@ -303,14 +303,13 @@ public final class RemoteController implements AutoCloseable {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-                .option(ChannelOption.RECVBUF_ALLOCATOR, DirectDataReads.sized(MAX_SOCKET_READ))
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         if (t.tcpCongestion() != null) {
                             TcpCongestion.apply(ch, t.tcpCongestion());
                         }
-                        DirectDataReads.install(ch, decoder);
+                        DirectDataReads.install(ch, decoder, MAX_SOCKET_READ);
                         ch.pipeline().addLast("pdu-decoder", decoder);
                         ch.pipeline().addLast("queue-pair", queue);
                     }

@@ -45,7 +45,10 @@ public final class NvmeofTarget implements DiscoveryLogSource, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(NvmeofTarget.class);
     private static final long DRAIN_TIMEOUT_MILLIS = 5000;
-    /** The most one socket read of a connection takes. */
+    /**
+     * The most one socket read of a connection takes. A write's in-capsule data is a slice of the
+     * read it came in, and keeps that read's buffer alive until the write completes.
+     */
     static final int SOCKET_READ = 64 * 1024;
 
     private final CoreEventLoops loops;
@@ -109,10 +112,7 @@ public final class NvmeofTarget implements DiscoveryLogSource, AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // The pooled allocator recycles the slices the PDU decoder hands out; the adaptive
                 // one (Netty 4.2's default) allocates a new slice object per PDU.
-                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-                // Reads of up to 64 KiB: a write's in-capsule data is a slice of the read it came
-                // in, and keeps that read's buffer alive until the write completes.
-                .childOption(ChannelOption.RECVBUF_ALLOCATOR, DirectDataReads.sized(SOCKET_READ));
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
         for (TargetPort port : ports) {
             ChannelFuture bound = bootstrap.clone().childHandler(new ChannelInitializer<SocketChannel>() {
                 @Override
@@ -121,7 +121,7 @@ public final class NvmeofTarget implements DiscoveryLogSource, AutoCloseable {
                         TcpCongestion.apply(ch, congestion);
                     }
                     PduDecoder decoder = new PduDecoder(PduDecoder.Role.TARGET, settings.maxReceivedPdu());
-                    DirectDataReads.install(ch, decoder);
+                    DirectDataReads.install(ch, decoder, SOCKET_READ);
                     ch.pipeline().addLast("pdu-decoder", decoder);
                     ch.pipeline().addLast("queue-pair", new TcpQueuePair(NvmeofTarget.this, port, decoder));
                 }

@@ -22,10 +22,10 @@ import org.k200emu.nvmeof.tcp.pdu.PduDecoder;
  * when a read ends inside a small PDU, the loop takes one more read for its rest
  * ({@link PduDecoder#awaitsSmallRest()}).
  *
- * <p>Installed only on transports that read synchronously, one buffer at a time, and hand each
- * read down the pipeline before allocating the next (epoll and NIO): the decoder's answer is
- * only right if nothing is read between the question and the read. io_uring submits reads ahead
- * and keeps the channel's own allocator.
+ * <p>The decoder has its say only on transports that read synchronously, one buffer at a time,
+ * and hand each read down the pipeline before allocating the next (epoll and NIO): its answer is
+ * only right if nothing is read between the question and the read. io_uring submits reads ahead,
+ * so there {@link #install} sets the reads' sizes alone.
  */
 public final class DirectDataReads implements RecvByteBufAllocator {
 
@@ -38,11 +38,8 @@ public final class DirectDataReads implements RecvByteBufAllocator {
      */
     public static final int MIN_READ = 4096;
 
-    /**
-     * The channel allocator for a connection's reads: Netty's adaptive sizing, from
-     * {@link #MIN_READ} to {@code maxRead}.
-     */
-    public static RecvByteBufAllocator sized(int maxRead) {
+    /** Netty's adaptive sizing of a connection's reads, from {@link #MIN_READ} to {@code maxRead}. */
+    static AdaptiveRecvByteBufAllocator sized(int maxRead) {
         return new AdaptiveRecvByteBufAllocator(MIN_READ, MIN_READ, maxRead);
     }
 
@@ -56,13 +53,17 @@ public final class DirectDataReads implements RecvByteBufAllocator {
         this.decoder = decoder;
     }
 
-    /** Puts the connection's reads under its decoder, where the transport allows it (epoll, NIO). */
-    public static void install(SocketChannel channel, PduDecoder decoder) {
-        if (channel instanceof EpollSocketChannel || channel instanceof NioSocketChannel) {
-            ChannelConfig config = channel.config();
-            RecvByteBufAllocator base = config.getRecvByteBufAllocator();
-            config.setRecvByteBufAllocator(new DirectDataReads(base, channel, decoder));
-        }
+    /**
+     * Sizes the connection's reads from {@link #MIN_READ} to {@code maxRead} bytes and, where the
+     * transport allows it (epoll, NIO), puts them under its decoder.
+     */
+    public static void install(SocketChannel channel, PduDecoder decoder, int maxRead) {
+        // As many reads per read loop as the transport gives a socket by default (16): a new
+        // allocator allows one, and a channel adjusts only the allocator it made itself.
+        int readsPerLoop = channel.metadata().defaultMaxMessagesPerRead();
+        RecvByteBufAllocator base = sized(maxRead).maxMessagesPerRead(readsPerLoop);
+        boolean direct = channel instanceof EpollSocketChannel || channel instanceof NioSocketChannel;
+        channel.config().setRecvByteBufAllocator(direct ? new DirectDataReads(base, channel, decoder) : base);
     }
 
     @Override

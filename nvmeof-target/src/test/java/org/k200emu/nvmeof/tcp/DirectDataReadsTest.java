@@ -50,7 +50,7 @@ class DirectDataReadsTest {
                 .handler(new ChannelInboundHandlerAdapter())
                 .connect(server.getLocalSocketAddress()).sync().channel();
         peer = server.accept();
-        DirectDataReads.install(channel, decoder);
+        DirectDataReads.install(channel, decoder, BUFFER);
         assertThat((Object) channel.config().getRecvByteBufAllocator()).isInstanceOf(DirectDataReads.class);
         handle = (RecvByteBufAllocator.ExtendedHandle) channel.config().getRecvByteBufAllocator().newHandle();
         handle.reset(channel.config());

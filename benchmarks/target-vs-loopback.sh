@@ -12,8 +12,10 @@
 # CPUs (benchmarks/CoreToCore.java): on this VM about 50 ns when the host runs the two virtual
 # CPUs near each other and about 300 ns when not, and the job's figures move with it.
 # The target (null namespace, one host thread that polls) is pinned to TARGET_CPU; `k200 bench`
-# (the k200 initiator) to HOST_CPU. The ceiling: iperf3 (bandwidth) and sockperf ping-pong
-# (latency, both sides polling) between the same two CPUs. Writes docs/benchmarks/<UTC time>/ with one JSON per job,
+# (the k200 initiator) to HOST_CPU. Each 4k job with one queue pair then runs again from
+# benchmarks/nvmf-drive.c, a small NVMe/TCP initiator in C, against a fresh target: what the target
+# serves when the initiator is not Java, and the ratio of the two in the same round. The ceiling:
+# iperf3 (bandwidth) and sockperf ping-pong (latency, both sides polling) between the same two CPUs. Writes docs/benchmarks/<UTC time>/ with one JSON per job,
 # the target logs, and summary.json; prints the table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,18 +34,21 @@ STAMP=$(date -u +%Y%m%d-%H%M%S)
 OUT=docs/benchmarks/$STAMP
 JAVA=(java -Xms512m -Xmx512m -XX:+UseParallelGC -XX:+AlwaysPreTouch)
 
-for tool in sockperf iperf3 taskset python3; do
+for tool in sockperf iperf3 taskset python3 cc; do
   if ! command -v $tool >/dev/null; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q sockperf iperf3 util-linux >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q sockperf iperf3 util-linux gcc >/dev/null
     else
-      echo "need $tool (Debian package: sockperf, iperf3)" >&2; exit 1
+      echo "need $tool (Debian package: sockperf, iperf3, gcc)" >&2; exit 1
     fi
   fi
 done
 # Always from this checkout: a jar left from an older build would measure older code.
 mvn -B -q -o -DskipTests package 2>/dev/null || mvn -B -q -DskipTests package
 mkdir -p "$OUT"
+# The C initiator that drives the target beside k200 bench (4k jobs with one queue pair).
+DRIVE=cli/target/nvmf-drive
+cc -O2 -o "$DRIVE" benchmarks/nvmf-drive.c
 
 # The cache line's round trip between the two CPUs, in ns (benchmarks/CoreToCore.java): on a VM
 # it tells whether the host put the two virtual CPUs near each other, which moves every figure.
@@ -118,6 +123,19 @@ for j in "${JOBS[@]}"; do
   kill -TERM $TGT
   wait $TGT || true
   core_to_core > "$OUT/c2c-$name-after.txt"
+  # The same job from the C initiator (benchmarks/nvmf-drive.c, one queue) against a fresh target:
+  # what the target serves when the initiator is not Java.
+  if [ "$jobs" = 1 ] && [ "$bs" = 4k ]; then
+    echo "== $name, nvmf-drive (C)"
+    taskset -c "$TARGET_CPU" "${JAVA[@]}" -jar "$JAR" start -c benchmarks/null-target.yaml --cpus "$TARGET_CPU" \
+      "${CC_K200[@]}" --management-port -1 > "$OUT/target-c-$name.log" 2>&1 &
+    TGT=$!
+    for i in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/4420) 2>/dev/null && break; sleep 0.2; done
+    taskset -c "$HOST_CPU" "$DRIVE" -a 127.0.0.1 -p 4420 -n "$NQN" -w "$rw" -b 4096 -q "$depth" -t "$RUNTIME" \
+      -r "$RAMP" -c "$HOST_CPU" ${CC:+-C "$CC"} -o "$OUT/c-$name.json" >/dev/null
+    kill -TERM $TGT
+    wait $TGT || true
+  fi
 done
 done
 
@@ -161,7 +179,10 @@ def job(name):
     def c2c(when):
         path = f"{out}/c2c-{name}-{when}.txt"
         return float(open(path).read()) if os.path.exists(path) else float("nan")
+    c_path = f"{out}/c-{name}.json"
+    c = json.load(open(c_path)) if os.path.exists(c_path) else None
     return {"job": name, "core_to_core_ns": [c2c("before"), c2c("after")], "iops": r["iops"], "mbps": r["mbps"],
+            "c_initiator": c,
             "lat_mean_us": r["latency"]["meanUs"], "lat_p99_us": r["latency"]["p99Us"],
             "lat_p999_us": r["latency"]["p999Us"], "errors": r["errors"],
             "ratio_to_ceiling": r["mbps"] / ceiling_mbps,
@@ -185,6 +206,17 @@ for name in ["randread-4k-qd32", "randwrite-4k-qd32", "randread-4k-qd128x4", "re
                         "errors": sum(x["errors"] for x in runs)}
     # The best round: what the code does when the shared machine leaves it alone.
     median["best"] = max(runs, key=key)
+    if all(x["c_initiator"] for x in runs):
+        # The C initiator's round right after each k200 bench round: the ratio within each pair,
+        # then the median pair, so that a slow spell weighs on both sides of a ratio alike.
+        qd1 = name.endswith("qd1")
+        pairs = sorted(((x["c_initiator"]["lat_mean_us"] / x["lat_mean_us"]) if qd1
+                        else (x["iops"] / x["c_initiator"]["iops"]), x["c_initiator"]) for x in runs)
+        median["c_rounds"] = [x["c_initiator"] for x in runs]
+        median["ratio_to_c_rounds"] = [p[0] for p in pairs]
+        median["ratio_to_c"] = pairs[(rounds - 1) // 2][0]
+        median["c_best"] = (min if qd1 else max)((x["c_initiator"] for x in runs),
+                                                 key=lambda c: c["lat_mean_us"] if qd1 else c["iops"])
     rows.append(median)
 gc = open(f"{out}/target-memory-gc.log").read() if os.path.exists(f"{out}/target-memory-gc.log") else ""
 heap = [(int(a), int(b)) for a, b in re.findall(r"(\d+)M->(\d+)M\(", gc)]
@@ -230,6 +262,17 @@ if rounds > 1:
                                                + f"({c[0]:.0f}/{c[1]:.0f})"
                                                for x, c in zip(figures, r["rounds"]["core_to_core_ns"]))
               + f"  errors {r['rounds']['errors']}; best {best}")
+c_rows = [r for r in rows if r.get("c_initiator")]
+if c_rows:
+    print("the same target driven by nvmf-drive (C, one queue) right after each k200 bench round;"
+          " ratio: k200 bench to nvmf-drive in the same round (QD1: inverse of mean latency), median pair:")
+    for r in c_rows:
+        c = r["c_initiator"] if rounds == 1 else r["c_best"]
+        ratio = (r["c_initiator"]["lat_mean_us"] / r["lat_mean_us"] if r["job"].endswith("qd1")
+                 else r["iops"] / r["c_initiator"]["iops"]) if rounds == 1 else r["ratio_to_c"]
+        what = "" if rounds == 1 else "best round "
+        print(f"  {r['job']:22} nvmf-drive {what}{c['iops'] / 1000:.0f}k IOPS, mean {c['lat_mean_us']:.1f} us,"
+              f" p99 {c['lat_p99_us']:.1f} us, errors {c['errors']}; k200 bench / nvmf-drive {ratio:.2f}")
 print("B/IO: heap bytes allocated per I/O command; tgt: the target over its whole life (start-up and"
       " connection set-up included), steady: the target within the measured window, ini: the initiator's")
 qd1 = rows[-1]

@@ -14,7 +14,9 @@
 # which a polling event loop calls in every turn, so it is also the idle time), other kernel work,
 # Java code, the JVM itself, libc; samples of other processes on that CPU (this shared machine's
 # noise); and the Java methods with most samples. Writes docs/benchmarks/where-<UTC time>/ with
-# each job's bench JSON and split.json.
+# each job's bench JSON and split.json. With DRIVER=c the initiator is benchmarks/nvmf-drive.c
+# (randread and randwrite only) instead of `k200 bench`: it polls its socket with recv, not
+# epoll, so its idle time shows under receiving, not waiting, and its own code under libc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNTIME=${RUNTIME:-10}
@@ -24,6 +26,8 @@ CC=${CC:-cubic}
 TARGET_CPU=${TARGET_CPU:-0}
 HOST_CPU=${HOST_CPU:-1}
 JAR=cli/target/k200.jar
+DRIVER=${DRIVER:-k200}
+[ "$DRIVER" = k200 ] || [ "$DRIVER" = c ] || { echo "DRIVER must be k200 or c" >&2; exit 2; }
 NQN=nqn.2014-08.org.k200emu:bench
 OUT=docs/benchmarks/where-$(date -u +%Y%m%d-%H%M%S)
 # Frame pointers and a symbol map at exit, so that perf can walk and name the JIT's frames.
@@ -90,7 +94,8 @@ def category(frames):
 result = {"window_s": window, "sample_hz": HZ, "jobs": []}
 for line in open(f"{out}/jobs.txt"):
     name, tpid, bpid = line.split()
-    bench = json.load(open(f"{out}/{name}.json"))["jobs"][0]
+    bench = json.load(open(f"{out}/{name}.json"))
+    bench = bench["jobs"][0] if "jobs" in bench else bench  # k200 bench's session, or nvmf-drive's one result
     ios = bench["iops"] * window
     sides = {"target": (tcpu, int(tpid)), "initiator": (hcpu, int(bpid))}
     counts = {side: collections.Counter() for side in sides}
@@ -152,6 +157,8 @@ for tool in perf taskset python3; do
 done
 mvn -B -q -o -DskipTests package 2>/dev/null || mvn -B -q -DskipTests package
 mkdir -p "$OUT"
+DRIVE=cli/target/nvmf-drive
+[ "$DRIVER" = k200 ] || cc -O2 -o "$DRIVE" benchmarks/nvmf-drive.c
 WINDOW=$((RUNTIME - 4))
 echo "$WINDOW $TARGET_CPU $HOST_CPU" > "$OUT/params.txt"
 
@@ -164,9 +171,15 @@ for j in "${JOBS[@]}"; do
     --management-port -1 --tcp-congestion "$CC" > "$OUT/target-$name.log" 2>&1 &
   TGT=$!
   for i in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/4420) 2>/dev/null && break; sleep 0.2; done
-  taskset -c "$HOST_CPU" "${JAVA[@]}" -jar "$JAR" bench --name "$name" --target 127.0.0.1:4420 --subnqn "$NQN" \
-    --rw "$rw" --bs "$bs" --iodepth "$depth" --runtime "$RUNTIME" --ramp_time "$RAMP" --io-threads 1 \
-    --cpus "$HOST_CPU" --tcp-congestion "$CC" -q -o "$OUT" --base "$name" > "$OUT/bench-$name.txt" 2>&1 &
+  if [ "$DRIVER" = c ]; then
+    bytes=$(numfmt --from=iec "${bs^^}")
+    taskset -c "$HOST_CPU" "$DRIVE" -a 127.0.0.1 -p 4420 -n "$NQN" -w "$rw" -b "$bytes" -q "$depth" \
+      -t "$RUNTIME" -r "$RAMP" -c "$HOST_CPU" -C "$CC" -o "$OUT/$name.json" > "$OUT/bench-$name.txt" 2>&1 &
+  else
+    taskset -c "$HOST_CPU" "${JAVA[@]}" -jar "$JAR" bench --name "$name" --target 127.0.0.1:4420 --subnqn "$NQN" \
+      --rw "$rw" --bs "$bs" --iodepth "$depth" --runtime "$RUNTIME" --ramp_time "$RAMP" --io-threads 1 \
+      --cpus "$HOST_CPU" --tcp-congestion "$CC" -q -o "$OUT" --base "$name" > "$OUT/bench-$name.txt" 2>&1 &
+  fi
   BENCH=$!
   # The middle of the measured window: 2 s after the ramp, 2 s before the end.
   sleep $((RAMP + 2))

@@ -359,10 +359,15 @@ int main(int argc, char **argv) {
         iov[iov_count++] = (struct iovec) { s->header, CMD_HLEN };
         if (writes) iov[iov_count++] = (struct iovec) { s->data, bs };
     }
+    unsigned idle = 0;
     while (active > 0) {
         flush(io.fd);
         uint8_t *p;
+        if (++idle % 65536 == 0 && now_ns() > stop_at + 10000000000ull) {
+            die("%d command(s) unanswered 10 s after the end", active);
+        }
         while ((p = next_pdu(&io, 0)) != NULL) {
+            idle = 0;
             int done;
             uint16_t cid, status = 0;
             if (p[0] == RESP) {

@@ -207,14 +207,15 @@ for name in ["randread-4k-qd32", "randwrite-4k-qd32", "randread-4k-qd128x4", "re
     # The best round: what the code does when the shared machine leaves it alone.
     median["best"] = max(runs, key=key)
     if all(x["c_initiator"] for x in runs):
-        # The C initiator's round right after each k200 bench round: the ratio within each pair,
-        # then the median pair, so that a slow spell weighs on both sides of a ratio alike.
+        # The C initiator's round right after each k200 bench round: the ratio within each pair of
+        # rounds, then the median of those ratios (a spell that takes one side of a pair only skews
+        # that pair's ratio, which the median then leaves aside).
         qd1 = name.endswith("qd1")
-        pairs = sorted(((x["c_initiator"]["lat_mean_us"] / x["lat_mean_us"]) if qd1
-                        else (x["iops"] / x["c_initiator"]["iops"]), x["c_initiator"]) for x in runs)
+        ratios = sorted((x["c_initiator"]["lat_mean_us"] / x["lat_mean_us"]) if qd1
+                        else (x["iops"] / x["c_initiator"]["iops"]) for x in runs)
         median["c_rounds"] = [x["c_initiator"] for x in runs]
-        median["ratio_to_c_rounds"] = [p[0] for p in pairs]
-        median["ratio_to_c"] = pairs[(rounds - 1) // 2][0]
+        median["ratio_to_c_rounds"] = ratios
+        median["ratio_to_c"] = ratios[(rounds - 1) // 2]
         median["c_best"] = (min if qd1 else max)((x["c_initiator"] for x in runs),
                                                  key=lambda c: c["lat_mean_us"] if qd1 else c["iops"])
     rows.append(median)
@@ -265,7 +266,7 @@ if rounds > 1:
 c_rows = [r for r in rows if r.get("c_initiator")]
 if c_rows:
     print("the same target driven by nvmf-drive (C, one queue) right after each k200 bench round;"
-          " ratio: k200 bench to nvmf-drive in the same round (QD1: inverse of mean latency), median pair:")
+          " ratio: k200 bench to nvmf-drive in the same round (QD1: inverse of mean latency), median over the rounds:")
     for r in c_rows:
         c = r["c_initiator"] if rounds == 1 else r["c_best"]
         ratio = (r["c_initiator"]["lat_mean_us"] / r["lat_mean_us"] if r["job"].endswith("qd1")

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.k200emu.card.config.CardConfig;
 import org.k200emu.cli.start.CardProcess;
 import org.k200emu.cli.start.StartOverrides;
+import org.k200emu.testing.HostTools;
 
 /**
  * benchmarks/nvmf-drive.c, the C initiator the target benchmark runs beside {@code k200 bench},
@@ -33,16 +33,10 @@ class NvmfDriveIT {
     static Path dir;
     private static Path drive;
 
-    /**
-     * The C compiler: installed with Debian's gcc where it is missing and the test can (root,
-     * apt-get); the test fails rather than skips where it cannot.
-     */
+    /** The C compiler (Debian's gcc, installed where it is missing and the test can). */
     @BeforeAll
     static void build() throws Exception {
-        if (!onPath("cc") && onPath("apt-get") && "root".equals(System.getProperty("user.name"))) {
-            run(List.of("apt-get", "install", "-y", "-q", "gcc"), 600);
-        }
-        assertThat(onPath("cc")).as("a C compiler, cc (Debian: apt-get install gcc)").isTrue();
+        HostTools.require("gcc", "cc");
         drive = dir.resolve("nvmf-drive");
         Result cc = run(List.of("cc", "-O2", "-Wall", "-Werror", "-o", drive.toString(), SOURCE.toString()), 120);
         assertThat(cc.exit).as("cc:%n%s", cc.output).isZero();
@@ -93,14 +87,5 @@ class NvmfDriveIT {
         }
         assertThat(p.waitFor(timeoutSeconds, TimeUnit.SECONDS)).as("%s finished", command.get(0)).isTrue();
         return new Result(p.exitValue(), out);
-    }
-
-    private static boolean onPath(String tool) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (!d.isEmpty() && Files.isExecutable(Path.of(d, tool))) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.k200emu.card.config.CardConfig;
 import org.k200emu.testing.Bytes;
+import org.k200emu.testing.HostTools;
 
 /**
  * QEMU's own NBD client (qemu-img and qemu-io from qemu-utils, the same block layer that
@@ -19,36 +20,6 @@ import org.k200emu.testing.Bytes;
  * the bytes are then checked from the card's side through a second NBD connection.
  */
 class NbdQemuInteropIT {
-
-    private static Path tool(String name) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
-            Path p = Path.of(dir, name);
-            if (Files.isExecutable(p)) {
-                return p;
-            }
-        }
-        return null;
-    }
-
-    /**
-     * qemu-img and qemu-io come with Debian's qemu-utils; like the linux-guest tool with its own
-     * packages, the test installs it where it is missing and it can (root, apt-get), and fails
-     * rather than skips where it cannot: a skipped interop test proves nothing.
-     */
-    private static void ensureQemuUtils() throws IOException, InterruptedException {
-        if (tool("qemu-io") != null && tool("qemu-img") != null) {
-            return;
-        }
-        if (tool("apt-get") != null && "root".equals(System.getProperty("user.name"))) {
-            Process p = new ProcessBuilder("apt-get", "install", "-y", "-q", "qemu-utils").redirectErrorStream(true)
-                    .start();
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            assertThat(p.waitFor(600, TimeUnit.SECONDS)).as("apt-get install qemu-utils finished").isTrue();
-            assertThat(p.exitValue()).as("apt-get install qemu-utils:%n%s", out).isZero();
-        }
-        assertThat(tool("qemu-io") != null && tool("qemu-img") != null)
-                .as("qemu-io and qemu-img (Debian: apt-get install qemu-utils)").isTrue();
-    }
 
     private static String run(String... command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -64,7 +35,7 @@ class NbdQemuInteropIT {
 
     @Test
     void qemuImgAndQemuIoReadAndWriteTheExport() throws Exception {
-        ensureQemuUtils();
+        HostTools.require("qemu-utils", "qemu-io", "qemu-img");
         Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "nbd-interop");
         try (CardProcess card = CardProcess.start(CardConfig.embeddedDefault(),
                 new StartOverrides("127.0.0.1", 0, -1, 2, null, null, null, 0))) {

@@ -28,10 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { ICREQ = 0x00, ICRESP = 0x01, H2C_TERM = 0x02, C2H_TERM = 0x03, CMD = 0x04, RESP = 0x05, C2H_DATA = 0x07,
-       R2T = 0x09 };
-enum { FLAG_LAST = 0x04, FLAG_SUCCESS = 0x08 };
-enum { CMD_HLEN = 72, RESP_LEN = 24, DATA_HLEN = 24 };
+enum { ICREQ = 0x00, ICRESP = 0x01, C2H_TERM = 0x03, CMD = 0x04, RESP = 0x05, C2H_DATA = 0x07 };
+enum { FLAG_SUCCESS = 0x08 };
+enum { CMD_HLEN = 72 };
 enum { SGL_IN_CAPSULE = 0x01, SGL_TRANSPORT = 0x5A, PSDT_SGL = 0x40 };
 enum { MAX_DEPTH = 1024, RECV_BUF = 1 << 20, MAX_IOV = 1024 };
 
@@ -173,7 +172,8 @@ static void capsule(uint8_t *h, uint8_t opcode, uint16_t cid, uint32_t data_len,
 }
 
 /* Runs one command on a connection during set-up and waits for its response; data-in lands in in. */
-static uint16_t run(struct conn *c, uint8_t *h, const void *data, uint32_t data_len, uint8_t *in, uint32_t *dw0) {
+static uint16_t run(struct conn *c, uint8_t *h, const void *data, uint32_t data_len, uint8_t *in, uint32_t in_len,
+                    uint32_t *dw0) {
     send_all(c, h, CMD_HLEN);
     if (data_len) send_all(c, data, data_len);
     for (;;) {
@@ -181,7 +181,8 @@ static uint16_t run(struct conn *c, uint8_t *h, const void *data, uint32_t data_
         check_pdu(p);
         if (p[0] == C2H_DATA) {
             uint32_t off = get32(p + 12), len = get32(p + 16);
-            if (in) memcpy(in + off, p + p[3], len);
+            if (off > in_len || len > in_len - off) die("C2HData beyond the command's %u bytes", in_len);
+            if (len) memcpy(in + off, p + p[3], len);
             if (p[1] & FLAG_SUCCESS) return 0;
         } else if (p[0] == RESP) {
             if (dw0) *dw0 = get32(p + 8);
@@ -205,7 +206,7 @@ static void fabrics_connect(struct conn *c, uint16_t qid, uint16_t cntlid, uint1
     put16(data + 16, cntlid);
     snprintf((char *) data + 256, 256, "%s", subnqn);
     snprintf((char *) data + 512, 256, "nqn.2014-08.org.k200emu:nvmf-drive");
-    uint16_t st = run(c, h, data, sizeof data, NULL, dw0);
+    uint16_t st = run(c, h, data, sizeof data, NULL, 0, dw0);
     if (st) die("Connect (queue %u) failed: status 0x%x", qid, st);
 }
 
@@ -218,7 +219,7 @@ static uint64_t property(struct conn *c, int set, uint32_t offset, int size8, ui
     put32(sqe + 44, offset);
     if (set) put64(sqe + 48, value);
     uint32_t dw0 = 0;
-    uint16_t st = run(c, h, NULL, 0, NULL, &dw0);
+    uint16_t st = run(c, h, NULL, 0, NULL, 0, &dw0);
     if (st) die("Property %s %xh failed: status 0x%x", set ? "Set" : "Get", offset, st);
     return dw0;
 }
@@ -314,16 +315,17 @@ int main(int argc, char **argv) {
     uint8_t h[CMD_HLEN];
     capsule(h, 0x09, 1, 0, SGL_TRANSPORT, 0);
     put32(h + 8 + 40, 0x07);  /* Set Features: Number of Queues, one of each */
-    if (run(&admin, h, NULL, 0, NULL, NULL)) die("Set Features (Number of Queues) failed");
+    if (run(&admin, h, NULL, 0, NULL, 0, NULL)) die("Set Features (Number of Queues) failed");
     static uint8_t ident[4096];
     capsule(h, 0x06, 2, 0, SGL_TRANSPORT, sizeof ident);
     put32(h + 8 + 40, 0x01);  /* Identify Controller, for IOCCSZ */
-    if (run(&admin, h, NULL, 0, ident, NULL)) die("Identify Controller failed");
-    uint32_t in_capsule = get32(ident + 1792) * 16 - 64;
+    if (run(&admin, h, NULL, 0, ident, sizeof ident, NULL)) die("Identify Controller failed");
+    uint32_t ioccsz = get32(ident + 1792);  /* in 16-byte units, the 64-byte SQE included */
+    uint32_t in_capsule = ioccsz > 4 ? ioccsz * 16 - 64 : 0;
     capsule(h, 0x06, 3, 0, SGL_TRANSPORT, sizeof ident);
     put32(h + 8 + 4, nsid);
     put32(h + 8 + 40, 0x00);
-    if (run(&admin, h, NULL, 0, ident, NULL)) die("Identify Namespace %u failed", nsid);
+    if (run(&admin, h, NULL, 0, ident, sizeof ident, NULL)) die("Identify Namespace %u failed", nsid);
     uint64_t nsze = get64(ident);
     int lbads = ident[128 + 4 * (ident[26] & 0xF) + 2];
     if (nsze == 0 || lbads < 9) die("namespace %u is not usable (size %llu, LBA data size 2^%d)", nsid,
@@ -376,7 +378,8 @@ int main(int argc, char **argv) {
                 done = 1;
             } else if (p[0] == C2H_DATA) {
                 cid = get16(p + 8);
-                if (get32(p + 12) + get32(p + 16) > bs) die("C2HData beyond the read");
+                uint32_t off = get32(p + 12), len = get32(p + 16);
+                if (off > bs || len > bs - off) die("C2HData beyond the read");
                 done = (p[1] & FLAG_SUCCESS) != 0;
             } else {
                 check_pdu(p);

@@ -8,6 +8,8 @@
 #      running fio verify; I/O moves to the survivor, and the lost path comes back;
 #   3. card to card: kernel initiator -> k200 (co-processor) -> k200 (standalone): fio verify, on a
 #      plain remote namespace and on an erasure-coded 4+2 volume over six remote namespaces.
+# Before all that, benchmarks/nvmf-drive.c (the C initiator the target benchmark runs beside
+# k200 bench) drives the kernel target, so that it is known to speak NVMe/TCP to a peer not ours.
 # Every step prints "STEP <name>" and fails the script on error; GuestCoprocessorIT reads the output.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -72,6 +74,16 @@ modprobe nvme-tcp || fail "modprobe nvme-tcp"
 step "kernel target on 4421"
 # The kernel peer script, staged into the project by the test (../shared may not be visible here).
 PORT=4421 SERVE_ONLY=1 NQN=$KNQN bash "${KERNEL_PEER:-../shared/tools/kernel-nvmet-peer.sh}" || fail "kernel nvmet"
+
+step "nvmf-drive against the kernel target"
+cc -O2 -o /tmp/nvmf-drive benchmarks/nvmf-drive.c || fail "cc nvmf-drive"
+for rw in randwrite randread; do
+  /tmp/nvmf-drive -p 4421 -n "$KNQN" -w $rw -b 4096 -q 8 -t 2 -r 0 -o "/tmp/drive-$rw.json" \
+    || fail "nvmf-drive $rw against the kernel target"
+  ios=$(grep -o '"ios": [0-9]*' "/tmp/drive-$rw.json" | grep -o '[0-9]*$')
+  [ "$ios" -gt 0 ] || fail "nvmf-drive $rw: no I/O completed"
+  echo "nvmf-drive kernel $rw: ios=$ios $(grep -o '"errors": [0-9]*' "/tmp/drive-$rw.json" | sed 's/"errors": /errors=/')"
+done
 
 step "card in co-processor mode over the kernel target"
 coproc_config /tmp/coproc.yaml 4421 "$KNQN" 4430

@@ -10,8 +10,9 @@ import org.k200emu.testing.LinuxGuest;
  * writes through the card's emulated drive to the kernel's own NVMe/TCP target and reads it
  * back with fio verify, survives the remote target going away mid-write, keeps writing through
  * the surviving path when one of two target ports dies, and the same chain card to card, on a
- * plain remote namespace and on an erasure-coded volume over six remote namespaces. The steps
- * live in {@code src/it/guest/coprocessor-chain.sh}.
+ * plain remote namespace and on an erasure-coded volume over six remote namespaces; first, the
+ * benchmark's C initiator (benchmarks/nvmf-drive.c) reads and writes the kernel target without
+ * error. The steps live in {@code src/it/guest/coprocessor-chain.sh}.
  */
 class GuestCoprocessorIT {
 
@@ -24,6 +25,8 @@ class GuestCoprocessorIT {
 
         assertThat(result.output())
                 .as("guest output")
+                .containsPattern("nvmf-drive kernel randwrite: ios=[1-9][0-9]* errors=0")
+                .containsPattern("nvmf-drive kernel randread: ios=[1-9][0-9]* errors=0")
                 .contains("STEP fio through the chain", "fio chain-randwrite: errors=0", "fio chain-seq: errors=0",
                         "outage: data before and across read back identical",
                         "fio multipath-0: errors=0", "path 0 back: connected",

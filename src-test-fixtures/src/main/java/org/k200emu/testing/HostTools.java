@@ -1,8 +1,6 @@
 package org.k200emu.testing;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -43,11 +41,19 @@ public final class HostTools {
             return;
         }
         if (find("apt-get") != null && "root".equals(System.getProperty("user.name"))) {
-            Process p = new ProcessBuilder("apt-get", "install", "-y", "-q", debianPackage).redirectErrorStream(true)
-                    .start();
-            String out = output(p);
-            if (!p.waitFor(600, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new AssertionError("apt-get install " + debianPackage + " failed:\n" + out);
+            Path log = Files.createTempFile("apt-get", ".log");
+            try {
+                Process p = new ProcessBuilder("apt-get", "install", "-y", "-q", debianPackage)
+                        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                boolean finished = p.waitFor(600, TimeUnit.SECONDS);
+                if (!finished) {
+                    p.destroyForcibly().waitFor();
+                }
+                if (!finished || p.exitValue() != 0) {
+                    throw new AssertionError("apt-get install " + debianPackage + " failed:\n" + Files.readString(log));
+                }
+            } finally {
+                Files.deleteIfExists(log);
             }
         }
         if (!allFound(programs)) {
@@ -63,11 +69,5 @@ public final class HostTools {
             }
         }
         return true;
-    }
-
-    private static String output(Process p) throws IOException {
-        try (InputStream in = p.getInputStream()) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
     }
 }

@@ -5,8 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -79,13 +78,15 @@ class NvmfDriveIT {
     private record Result(int exit, String output) {
     }
 
+    /** Runs a command with its output in a file, so that a hung process ends at the timeout. */
     private static Result run(List<String> command, int timeoutSeconds) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out;
-        try (InputStream in = p.getInputStream()) {
-            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        Path log = Files.createTempFile(dir, "run", ".log");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
+            throw new AssertionError(command.get(0) + " still running after " + timeoutSeconds + " s:\n"
+                    + Files.readString(log));
         }
-        assertThat(p.waitFor(timeoutSeconds, TimeUnit.SECONDS)).as("%s finished", command.get(0)).isTrue();
-        return new Result(p.exitValue(), out);
+        return new Result(p.exitValue(), Files.readString(log));
     }
 }

@@ -75,7 +75,6 @@ public final class DirectDataReads implements RecvByteBufAllocator {
     private final class DecoderHandle implements ExtendedHandle {
 
         private final ExtendedHandle handle;
-        private ChannelConfig config;
         /** Whether this read loop has taken its one read for the rest of a split small PDU. */
         private boolean restRead;
 
@@ -100,7 +99,6 @@ public final class DirectDataReads implements RecvByteBufAllocator {
 
         @Override
         public void reset(ChannelConfig config) {
-            this.config = config;
             restRead = false;
             handle.reset(config);
         }
@@ -150,7 +148,7 @@ public final class DirectDataReads implements RecvByteBufAllocator {
          * finds nothing and the loop ends as it would have.
          */
         private boolean readRest() {
-            if (restRead || config == null || !config.isAutoRead() || handle.lastBytesRead() <= 0
+            if (restRead || !channel.config().isAutoRead() || handle.lastBytesRead() <= 0
                     || !decoder.awaitsSmallRest() || !channel.isActive()) {
                 return false;
             }

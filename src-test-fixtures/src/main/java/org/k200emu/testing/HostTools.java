@@ -3,6 +3,7 @@ package org.k200emu.testing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,24 +42,39 @@ public final class HostTools {
             return;
         }
         if (find("apt-get") != null && "root".equals(System.getProperty("user.name"))) {
-            Path log = Files.createTempFile("apt-get", ".log");
-            try {
-                Process p = new ProcessBuilder("apt-get", "install", "-y", "-q", debianPackage)
-                        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-                boolean finished = p.waitFor(600, TimeUnit.SECONDS);
-                if (!finished) {
-                    p.destroyForcibly().waitFor();
-                }
-                if (!finished || p.exitValue() != 0) {
-                    throw new AssertionError("apt-get install " + debianPackage + " failed:\n" + Files.readString(log));
-                }
-            } finally {
-                Files.deleteIfExists(log);
+            Result r = run(List.of("apt-get", "install", "-y", "-q", debianPackage), 600);
+            if (r.exitCode() != 0) {
+                throw new AssertionError("apt-get install " + debianPackage + " failed:\n" + r.output());
             }
         }
         if (!allFound(programs)) {
             throw new AssertionError(String.join(", ", programs) + " not found (Debian: apt-get install "
                     + debianPackage + ")");
+        }
+    }
+
+    /** A finished program's exit status and its output (standard output and error together). */
+    public record Result(int exitCode, String output) {
+    }
+
+    /**
+     * Runs a program to its end, its output kept in a file so that a program that hangs is
+     * ended at the timeout rather than blocking the test on its output.
+     *
+     * @throws AssertionError when it is still running after {@code timeoutSeconds} (with its output so far)
+     */
+    public static Result run(List<String> command, int timeoutSeconds) throws IOException, InterruptedException {
+        Path log = Files.createTempFile("host-tool", ".log");
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                throw new AssertionError(command.get(0) + " still running after " + timeoutSeconds + " s:\n"
+                        + Files.readString(log));
+            }
+            return new Result(p.exitValue(), Files.readString(log));
+        } finally {
+            Files.deleteIfExists(log);
         }
     }
 

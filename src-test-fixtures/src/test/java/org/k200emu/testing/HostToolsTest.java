@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class HostToolsTest {
@@ -20,6 +21,22 @@ class HostToolsTest {
         // As root with apt-get the install is tried and refused (no such package); otherwise not tried.
         assertThatThrownBy(() -> HostTools.require("k200-no-such-package", "sh", "k200-no-such-program"))
                 .isInstanceOf(AssertionError.class).hasMessageContaining("k200-no-such-package");
+    }
+
+    @Test
+    void runGivesTheExitStatusAndTheOutputOfBothStreams() throws Exception {
+        HostTools.Result r = HostTools.run(List.of("sh", "-c", "echo out; echo err >&2; exit 3"), 30);
+        assertThat(r.exitCode()).isEqualTo(3);
+        assertThat(r.output()).contains("out", "err");
+    }
+
+    @Test
+    void aProgramStillRunningAtTheTimeoutIsEndedAndFailsTheTest() {
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> HostTools.run(List.of("sh", "-c", "echo started; exec sleep 60"), 1))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("still running after 1 s")
+                .hasMessageContaining("started");
+        assertThat(System.nanoTime() - start).isLessThan(30_000_000_000L);
     }
 
     @Test

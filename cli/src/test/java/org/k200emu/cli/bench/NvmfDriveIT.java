@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,8 +34,8 @@ class NvmfDriveIT {
     static void build() throws Exception {
         HostTools.require("gcc", "cc");
         drive = dir.resolve("nvmf-drive");
-        Result cc = run(List.of("cc", "-O2", "-Wall", "-Werror", "-o", drive.toString(), SOURCE.toString()), 120);
-        assertThat(cc.exit).as("cc:%n%s", cc.output).isZero();
+        HostTools.Result cc = HostTools.run(List.of("cc", "-O2", "-Wall", "-Werror", "-o", drive.toString(), SOURCE.toString()), 120);
+        assertThat(cc.exitCode()).as("cc:%n%s", cc.output()).isZero();
     }
 
     @Test
@@ -48,10 +45,10 @@ class NvmfDriveIT {
             for (String rw : List.of("randwrite", "randread")) {
                 for (int depth : new int[] {8, 1}) {
                     Path json = dir.resolve(rw + "-" + depth + ".json");
-                    Result r = run(List.of(drive.toString(), "-a", "127.0.0.1", "-p", Integer.toString(port),
+                    HostTools.Result r = HostTools.run(List.of(drive.toString(), "-a", "127.0.0.1", "-p", Integer.toString(port),
                             "-n", "nqn.2014-08.org.k200emu:default", "-w", rw, "-b", "4096", "-q",
                             Integer.toString(depth), "-t", "1", "-r", "0", "-o", json.toString()), 60);
-                    assertThat(r.exit).as("%s QD%d: %s", rw, depth, r.output).isZero();
+                    assertThat(r.exitCode()).as("%s QD%d: %s", rw, depth, r.output()).isZero();
                     JsonNode result = new ObjectMapper().readTree(json.toFile());
                     assertThat(result.get("errors").asLong()).as("%s QD%d errors", rw, depth).isZero();
                     assertThat(result.get("ios").asLong()).as("%s QD%d I/Os", rw, depth).isPositive();
@@ -67,26 +64,11 @@ class NvmfDriveIT {
     void aWrongSubsystemEndsWithTheTargetsRefusal() throws Exception {
         try (CardProcess card = CardProcess.start(CardConfig.embeddedDefault(), new StartOverrides("127.0.0.1", 0, -1, 2))) {
             int port = card.target().boundAddresses().get(0).getPort();
-            Result r = run(List.of(drive.toString(), "-p", Integer.toString(port), "-n", "nqn.2014-08.org.k200emu:none",
+            HostTools.Result r = HostTools.run(List.of(drive.toString(), "-p", Integer.toString(port), "-n", "nqn.2014-08.org.k200emu:none",
                     "-w", "randread", "-t", "1", "-r", "0"), 60);
-            assertThat(r.exit).isNotZero();
-            assertThat(r.output.strip()).startsWith("nvmf-drive: Connect (queue 0) failed: status 0x")
+            assertThat(r.exitCode()).isNotZero();
+            assertThat(r.output().strip()).startsWith("nvmf-drive: Connect (queue 0) failed: status 0x")
                     .doesNotContain("\n");
         }
-    }
-
-    private record Result(int exit, String output) {
-    }
-
-    /** Runs a command with its output in a file, so that a hung process ends at the timeout. */
-    private static Result run(List<String> command, int timeoutSeconds) throws IOException, InterruptedException {
-        Path log = Files.createTempFile(dir, "run", ".log");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly().waitFor();
-            throw new AssertionError(command.get(0) + " still running after " + timeoutSeconds + " s:\n"
-                    + Files.readString(log));
-        }
-        return new Result(p.exitValue(), Files.readString(log));
     }
 }

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.k200emu.card.config.CardConfig;
 import org.k200emu.testing.Bytes;
@@ -22,15 +21,11 @@ import org.k200emu.testing.HostTools;
 class NbdQemuInteropIT {
 
     private static String run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out;
-        try (var in = p.getInputStream()) {
-            out = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        }
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("%s finished", command[0]).isTrue();
-        System.out.println("$ " + String.join(" ", command) + "\n" + out);
-        assertThat(p.exitValue()).as("exit status of %s; output:%n%s", String.join(" ", command), out).isZero();
-        return out;
+        HostTools.Result r = HostTools.run(List.of(command), 120);
+        System.out.println("$ " + String.join(" ", command) + "\n" + r.output());
+        assertThat(r.exitCode()).as("exit status of %s; output:%n%s", String.join(" ", command), r.output())
+                .isZero();
+        return r.output();
     }
 
     @Test

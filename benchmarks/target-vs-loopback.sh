@@ -56,6 +56,15 @@ core_to_core() {
   taskset -c "$TARGET_CPU,$HOST_CPU" java benchmarks/CoreToCore.java 2>/dev/null || echo nan
 }
 
+# The k200 target started in the background as TGT: until it takes connections, and its end.
+await_target() {
+  for i in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/4420) 2>/dev/null && return; sleep 0.2; done
+}
+stop_target() {
+  kill -TERM "$TGT"
+  wait "$TGT" || true
+}
+
 echo "== loopback ceiling (CPU $TARGET_CPU <-> CPU $HOST_CPU)"
 core_to_core > "$OUT/c2c-ceiling-before.txt"
 # One stream with iperf3's default 128 KiB writes, and one with 1 MiB writes (its largest): the
@@ -111,7 +120,7 @@ for j in "${JOBS[@]}"; do
   taskset -c "$TARGET_CPU" "${JAVA[@]}" -jar "$JAR" start -c benchmarks/null-target.yaml --cpus "$TARGET_CPU" "${CC_K200[@]}" \
     > "$OUT/target-$name.log" 2>&1 &
   TGT=$!
-  for i in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/4420) 2>/dev/null && break; sleep 0.2; done
+  await_target
   taskset -c "$HOST_CPU" "${JAVA[@]}" -jar "$JAR" bench --name "$name" --target 127.0.0.1:4420 --subnqn "$NQN" \
     --rw "$rw" --bs "$bs" --iodepth "$depth" --numjobs "$jobs" --runtime "$RUNTIME" --ramp_time "$RAMP" \
     --io-threads 1 --cpus "$HOST_CPU" "${CC_K200[@]}" -q -o "$OUT" --base "$name" | sed -n '2,4p' &
@@ -120,8 +129,7 @@ for j in "${JOBS[@]}"; do
   # first I/O, then the ramp) and 1 s before its end; start-up and connection set-up stay outside.
   status_window "$OUT/target-$name-status"
   wait $BENCH
-  kill -TERM $TGT
-  wait $TGT || true
+  stop_target
   core_to_core > "$OUT/c2c-$name-after.txt"
   # The same job from the C initiator (benchmarks/nvmf-drive.c, one queue) against a fresh target:
   # what the target serves when the initiator is not Java.
@@ -130,11 +138,10 @@ for j in "${JOBS[@]}"; do
     taskset -c "$TARGET_CPU" "${JAVA[@]}" -jar "$JAR" start -c benchmarks/null-target.yaml --cpus "$TARGET_CPU" \
       "${CC_K200[@]}" --management-port -1 > "$OUT/target-c-$name.log" 2>&1 &
     TGT=$!
-    for i in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/4420) 2>/dev/null && break; sleep 0.2; done
+    await_target
     taskset -c "$HOST_CPU" "$DRIVE" -a 127.0.0.1 -p 4420 -n "$NQN" -w "$rw" -b 4096 -q "$depth" -t "$RUNTIME" \
       -r "$RAMP" -c "$HOST_CPU" ${CC:+-C "$CC"} -o "$OUT/c-$name.json" >/dev/null
-    kill -TERM $TGT
-    wait $TGT || true
+    stop_target
   fi
 done
 done
@@ -144,13 +151,12 @@ taskset -c "$TARGET_CPU" java -Xmx256m -XX:MaxDirectMemorySize=2g -XX:+UseParall
   -Xlog:gc:file="$OUT/target-memory-gc.log" -jar "$JAR" start "${CC_K200[@]}" \
   --management-port -1 > "$OUT/target-memory.log" 2>&1 &
 TGT=$!
-for i in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/4420) 2>/dev/null && break; sleep 0.2; done
+await_target
 taskset -c "$HOST_CPU" "${JAVA[@]}" -jar "$JAR" bench --name memory-16x128 --target 127.0.0.1:4420 --rw randrw \
   --bs 4k --iodepth 128 --numjobs 16 --runtime "$RUNTIME" --ramp_time "$RAMP" --size 256m --io-threads 1 \
   "${CC_K200[@]}" -q \
   -o "$OUT" --base memory-16x128 | sed -n '2,3p'
-kill -TERM $TGT
-wait $TGT || true
+stop_target
 
 python3 - "$OUT" "$RUNTIME" "$ROUNDS" "$CC" <<'PY'
 import json, re, sys, os, platform, datetime, statistics
